@@ -1,0 +1,139 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/**
+ * Kysely types of the tables the server reads and writes. The DDL lives in `migrations/`;
+ * every tenant table carries `namespace` (spec 05 §1.8), leading every key and request index.
+ */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = JSONColumnType<T, T, T>;
+
+export interface EntityTable {
+  /** bigint identity; returned as a string by both drivers. */
+  id: Generated<string>;
+  namespace: ColumnType<string, string | undefined, string>;
+  plugin: string;
+  kind: string;
+  source_id: string;
+  name: string;
+  /** The validated source entry as served, without framework fields. */
+  doc: Json<Record<string, unknown>>;
+  /** SHA-256 of the canonical JSON of `doc`, 64 lowercase hex. */
+  digest: string;
+  provenance: Json<Record<string, unknown>>;
+  /** Lower-cased `name`, the default sort key (kept as a column so the keyset index can use it). */
+  name_lower: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Catalog-owned overlay set by the builtin actions (tag, annotate, deprecate), keyed without the source. */
+export interface OverlayTable {
+  namespace: ColumnType<string, string | undefined, string>;
+  plugin: string;
+  kind: string;
+  name: string;
+  tags: Json<string[]> | null;
+  annotations: Json<Record<string, string>> | null;
+  lifecycle: string | null;
+  updated_at: Timestamp;
+}
+
+/** Governance record of an asset (spec 06); `metadata` holds risk, sla, owner, team, compliance. */
+export interface AssetGovernanceTable {
+  namespace: ColumnType<string, string | undefined, string>;
+  plugin: string;
+  kind: string;
+  name: string;
+  lifecycle_state: string;
+  metadata: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The sources.yaml document of one namespace, as held by the `db` config store. */
+export interface ConfigSectionTable {
+  namespace: ColumnType<string, string | undefined, string>;
+  document: string;
+  seeded_from: string | null;
+  revision: Generated<number>;
+  updated_at: Timestamp;
+}
+
+/** Outcome of the last refresh of one source. */
+export interface RefreshStatusTable {
+  namespace: ColumnType<string, string | undefined, string>;
+  plugin: string;
+  source_id: string;
+  state: string;
+  entity_count: number;
+  rejected_count: number;
+  ingest_errors: Json<unknown[]>;
+  last_error: string | null;
+  content_digest: string | null;
+  last_refresh_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  duration_ns: ColumnType<string, string | number, string | number>;
+  updated_at: Timestamp;
+}
+
+export interface AuditEventTable {
+  id: string;
+  namespace: ColumnType<string, string | undefined, string>;
+  created_at: Timestamp;
+  request_id: string;
+  correlation_id: string | null;
+  actor: string;
+  groups: Json<string[]>;
+  event_type: string;
+  action: string;
+  method: string;
+  path: string;
+  plugin: string | null;
+  resource: string | null;
+  verb: string | null;
+  asset_uid: string | null;
+  source_id: string | null;
+  outcome: string;
+  status_code: number;
+  metadata: Json<Record<string, unknown>>;
+}
+
+export interface RefreshJobTable {
+  id: string;
+  namespace: ColumnType<string, string | undefined, string>;
+  plugin: string;
+  source_id: string | null;
+  state: string;
+  idempotency_key: string;
+  requested_by: string;
+  request_id: string | null;
+  attempt_count: number;
+  max_attempts: number;
+  not_before: Timestamp;
+  claimed_by: string | null;
+  claimed_at: Timestamp | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  result: Json<Record<string, unknown>> | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MigrationLockTable {
+  id: string;
+  locked_at: Timestamp;
+  locked_by: string;
+}
+
+export interface Database {
+  catalog_entities: EntityTable;
+  catalog_overlays: OverlayTable;
+  asset_governance: AssetGovernanceTable;
+  catalog_config_sections: ConfigSectionTable;
+  catalog_refresh_status: RefreshStatusTable;
+  audit_events: AuditEventTable;
+  refresh_jobs: RefreshJobTable;
+  migration_lock: MigrationLockTable;
+}

@@ -1,0 +1,64 @@
+/**
+ * The domain errors of the server. Handlers and services throw these; the one error handler
+ * (http/errorHandler.ts) turns them into the envelope `{error, message, requestId, ...extra}`.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    /** Extra envelope fields a spec names (`position`, `retryAfterSeconds`, ...). */
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(400, 'bad_request', message, extra);
+  }
+}
+
+/** An invalid filterQuery: 400 with the 1-based `position` of the offending token (spec 01 §10.7.6). */
+export class FilterQueryError extends BadRequestError {
+  constructor(readonly position: number, readonly detail: string) {
+    super(`invalid filterQuery at position ${position}: ${detail}`, { position });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(409, 'conflict', message, extra);
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string, headers: Record<string, string> = {}) {
+    super(503, 'service_unavailable', message, {}, headers);
+  }
+}
+
+/** A usage error of the process (flag or env value): exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** A fatal startup error (unreadable sources file, database unreachable, locked data dir): exit code 1. */
+export class StartupError extends Error {
+  readonly exitCode = 1;
+}

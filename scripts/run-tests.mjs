@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs every *.test.ts of the workspaces with node:test through tsx, from source (the `source`
+// export condition), so `npm test` needs no build. Extra arguments narrow the file list
+// (substring match), e.g. `npm test -- query/`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const roots = ['packages', 'plugins', 'bench'];
+const skip = new Set(['node_modules', 'dist', 'data-tmp']);
+
+function collect(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (skip.has(name)) continue;
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) collect(full, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, full));
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = roots
+  .flatMap((r) => collect(join(root, r), []))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/tsx/dist/cli.mjs'), '--conditions=source', '--test', '--test-concurrency=2', ...files],
+  { stdio: 'inherit', cwd: root },
+);
+process.exit(result.status ?? 1);
