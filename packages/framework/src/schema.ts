@@ -1,8 +1,18 @@
-import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
-/** A string enum as a JSON-schema `enum` (TypeBox unions of literals render as anyOf, which is noisier in OpenAPI). */
+const STRING_ENUM = 'StringEnum';
+
+// TypeBox's own checkers (Value, TypeCompiler) only understand registered kinds.
+if (!TypeRegistry.Has(STRING_ENUM)) {
+  TypeRegistry.Set<{ enum: unknown[] }>(STRING_ENUM, (schema, value) => typeof value === 'string' && schema.enum.includes(value));
+}
+
+/**
+ * A string enum as a plain JSON-schema `enum` (a TypeBox union of literals renders as a noisier
+ * `anyOf` in OpenAPI and in capabilities).
+ */
 export function Enum<const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnsafe<T[number]> {
-  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+  return Type.Unsafe<T[number]>({ [Kind]: STRING_ENUM, type: 'string', enum: [...values], ...options });
 }
 
 /** Epoch-millisecond timestamp: a string of digits in responses; sources may also give an integer. */

@@ -6,7 +6,8 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
  */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T = unknown> = JSONColumnType<T, T, T>;
+/** JSON columns are written as JSON text (pg would turn a JS array parameter into a PostgreSQL array). */
+type Json<T extends object | null = Record<string, unknown>> = JSONColumnType<T, string, string>;
 
 export interface EntityTable {
   /** bigint identity; returned as a string by both drivers. */
@@ -70,7 +71,10 @@ export interface RefreshStatusTable {
   rejected_count: number;
   ingest_errors: Json<unknown[]>;
   last_error: string | null;
+  /** Digest of the fetched document(s) the last successful refresh applied. */
   content_digest: string | null;
+  /** Digest of the source configuration the last attempt ran with (spec 04 §13.12 `loading`). */
+  config_digest: string | null;
   last_refresh_at: Timestamp | null;
   last_success_at: Timestamp | null;
   duration_ns: ColumnType<string, string | number, string | number>;

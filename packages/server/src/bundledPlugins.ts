@@ -1,0 +1,27 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PluginDeclaration } from '@catalog/framework';
+import { StartupError } from './errors.js';
+
+/** The repository root: this file lives in `packages/server/{src,dist}/`. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The plugins shipped in the repository: every `plugins/<name>/` folder with a package.json is one
+ * plugin, imported by its package name. Adding a catalog is adding a folder; removing the folder
+ * removes the plugin without any other change.
+ */
+export async function loadBundledPlugins(pluginsDir = join(REPOSITORY_ROOT, 'plugins')): Promise<PluginDeclaration[]> {
+  if (!existsSync(pluginsDir)) return [];
+  const declarations: PluginDeclaration[] = [];
+  for (const folder of readdirSync(pluginsDir).sort()) {
+    const manifest = join(pluginsDir, folder, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string };
+    const module = (await import(name)) as { default?: PluginDeclaration };
+    if (!module.default) throw new StartupError(`plugin package ${name} has no default export (definePlugin(...))`);
+    declarations.push(module.default);
+  }
+  return declarations;
+}

@@ -1,0 +1,180 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * The initial schema. Every tenant table carries `namespace VARCHAR(63) NOT NULL DEFAULT 'default'`
+ * and every key and request index leads with it (spec 05 §1.8). Written with IF NOT EXISTS forms so
+ * re-running is harmless, and `ADD COLUMN IF NOT EXISTS` for the namespace so a table created by an
+ * earlier, single-tenant release is backfilled with `default` by the column default.
+ */
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`
+    CREATE TABLE IF NOT EXISTS catalog_entities (
+      id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      plugin VARCHAR(63) NOT NULL,
+      kind VARCHAR(63) NOT NULL,
+      source_id VARCHAR(63) NOT NULL,
+      name VARCHAR(255) NOT NULL,
+      name_lower VARCHAR(255) NOT NULL,
+      doc JSONB NOT NULL,
+      digest CHAR(64) NOT NULL,
+      provenance JSONB NOT NULL DEFAULT '{}'::jsonb,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
+  await addNamespace(db, 'catalog_entities');
+  await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_entities_identity
+    ON catalog_entities (namespace, plugin, kind, source_id, name)`.execute(db);
+  // The default list order (name, case-insensitive, then exact, then source and row id) as one index,
+  // so the first page of a large list is an index scan.
+  await sql`CREATE INDEX IF NOT EXISTS catalog_entities_by_name
+    ON catalog_entities (namespace, plugin, kind, name_lower, name, source_id, id)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS catalog_entities_by_exact_name
+    ON catalog_entities (namespace, plugin, kind, name)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS catalog_entities_doc ON catalog_entities USING GIN (doc jsonb_path_ops)`.execute(db);
+
+  await sql`
+    CREATE TABLE IF NOT EXISTS catalog_overlays (
+      plugin VARCHAR(63) NOT NULL,
+      kind VARCHAR(63) NOT NULL,
+      name VARCHAR(255) NOT NULL,
+      tags JSONB,
+      annotations JSONB,
+      lifecycle VARCHAR(255),
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
+  await addNamespace(db, 'catalog_overlays');
+  await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_overlays_key
+    ON catalog_overlays (namespace, plugin, kind, name)`.execute(db);
+
+  await sql`
+    CREATE TABLE IF NOT EXISTS asset_governance (
+      plugin VARCHAR(63) NOT NULL,
+      kind VARCHAR(63) NOT NULL,
+      name VARCHAR(255) NOT NULL,
+      lifecycle_state VARCHAR(32) NOT NULL DEFAULT 'draft',
+      metadata JSONB NOT NULL DEFAULT '{}'::jsonb,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
+  await addNamespace(db, 'asset_governance');
+  await sql`CREATE UNIQUE INDEX IF NOT EXISTS asset_governance_key
+    ON asset_governance (namespace, plugin, kind, name)`.execute(db);
+
+  await sql`
+    CREATE TABLE IF NOT EXISTS catalog_config_sections (
+      document TEXT NOT NULL,
+      seeded_from TEXT,
+      revision INTEGER NOT NULL DEFAULT 1,
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
+  await addNamespace(db, 'catalog_config_sections');
+  await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_config_sections_key
+    ON catalog_config_sections (namespace)`.execute(db);
+
+  await sql`
+    CREATE TABLE IF NOT EXISTS catalog_refresh_status (
+      plugin VARCHAR(63) NOT NULL,
+      source_id VARCHAR(63) NOT NULL,
+      state VARCHAR(32) NOT NULL,
+      entity_count INTEGER NOT NULL DEFAULT 0,
+      rejected_count INTEGER NOT NULL DEFAULT 0,
+      ingest_errors JSONB NOT NULL DEFAULT '[]'::jsonb,
+      last_error TEXT,
+      content_digest CHAR(64),
+      config_digest CHAR(64),
+      last_refresh_at TIMESTAMPTZ,
+      last_success_at TIMESTAMPTZ,
+      duration_ns BIGINT NOT NULL DEFAULT 0,
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
+  await addNamespace(db, 'catalog_refresh_status');
+  await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_refresh_status_key
+    ON catalog_refresh_status (namespace, plugin, source_id)`.execute(db);
+
+  await sql`
+    CREATE TABLE IF NOT EXISTS audit_events (
+      id VARCHAR(64) PRIMARY KEY,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      request_id VARCHAR(128) NOT NULL,
+      correlation_id VARCHAR(128),
+      actor VARCHAR(255) NOT NULL,
+      groups JSONB NOT NULL DEFAULT '[]'::jsonb,
+      event_type VARCHAR(64) NOT NULL,
+      action VARCHAR(128) NOT NULL,
+      method VARCHAR(16) NOT NULL,
+      path TEXT NOT NULL,
+      plugin VARCHAR(63),
+      resource VARCHAR(63),
+      verb VARCHAR(32),
+      asset_uid TEXT,
+      source_id VARCHAR(63),
+      outcome VARCHAR(32) NOT NULL,
+      status_code INTEGER NOT NULL,
+      metadata JSONB NOT NULL DEFAULT '{}'::jsonb
+    )`.execute(db);
+  await addNamespace(db, 'audit_events');
+  await sql`CREATE INDEX IF NOT EXISTS audit_events_by_time ON audit_events (namespace, created_at DESC, id DESC)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS audit_events_by_time_global ON audit_events (created_at DESC, id DESC)`.execute(db);
+
+  await sql`
+    CREATE TABLE IF NOT EXISTS refresh_jobs (
+      id VARCHAR(64) PRIMARY KEY,
+      plugin VARCHAR(63) NOT NULL,
+      source_id VARCHAR(63),
+      state VARCHAR(16) NOT NULL,
+      idempotency_key TEXT NOT NULL,
+      requested_by VARCHAR(255) NOT NULL,
+      request_id VARCHAR(128),
+      attempt_count INTEGER NOT NULL DEFAULT 0,
+      max_attempts INTEGER NOT NULL,
+      not_before TIMESTAMPTZ NOT NULL DEFAULT now(),
+      claimed_by VARCHAR(255),
+      claimed_at TIMESTAMPTZ,
+      started_at TIMESTAMPTZ,
+      finished_at TIMESTAMPTZ,
+      result JSONB,
+      last_error TEXT,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
+  await addNamespace(db, 'refresh_jobs');
+  // Idempotency only among active jobs: a finished job never blocks the next refresh of its source.
+  await sql`CREATE UNIQUE INDEX IF NOT EXISTS refresh_jobs_active_key
+    ON refresh_jobs (namespace, idempotency_key) WHERE state IN ('queued', 'running')`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_claim ON refresh_jobs (state, not_before)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_by_time ON refresh_jobs (namespace, created_at DESC, id DESC)`.execute(db);
+
+  // Global by design: the lock row guards the schema of every namespace.
+  await sql`
+    CREATE TABLE IF NOT EXISTS migration_lock (
+      id TEXT PRIMARY KEY,
+      locked_at TIMESTAMPTZ NOT NULL,
+      locked_by TEXT NOT NULL
+    )`.execute(db);
+
+  // Trigram search for `q` where the extension is available; the server works without it.
+  await sql`
+    DO $$
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE NOTICE 'pg_trgm not available: %', SQLERRM;
+    END
+    $$`.execute(db);
+  await sql`
+    DO $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+        CREATE INDEX IF NOT EXISTS catalog_entities_name_trgm ON catalog_entities USING GIN (name_lower gin_trgm_ops);
+      END IF;
+    END
+    $$`.execute(db);
+}
+
+async function addNamespace(db: Kysely<any>, table: string): Promise<void> {
+  await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN IF NOT EXISTS namespace VARCHAR(63) NOT NULL DEFAULT 'default'`.execute(db);
+}
+
+export async function down(): Promise<void> {
+  // Expand/contract (spec 05 §7.2): a release never drops what the previous release reads.
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deniedMessage, type Authorizer } from '../authz/Authorizer.js';
+import { ANONYMOUS, identityFromHeaders, type IdentitySettings } from '../authz/identity.js';
+import { AppError } from '../errors.js';
+import type { PluginRegistry } from '../framework/PluginRegistry.js';
+import type { Lifecycle } from '../health/Lifecycle.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { resolveNamespace, type TenancySettings } from '../tenancy/resolveNamespace.js';
+import { createCorsHook } from './cors.js';
+import { sendError } from './errorHandler.js';
+
+export interface PipelineDependencies {
+  tenancy: TenancySettings;
+  identity: IdentitySettings;
+  corsAllowedOrigins: '*' | readonly string[];
+  authorizer: Authorizer;
+  lifecycle: Lifecycle;
+  registry: PluginRegistry;
+  metrics: Metrics;
+}
+
+/**
+ * The request pipeline of spec 01 §6.1 / 05 §0. Everything up to authorization runs in `onRequest`,
+ * before the body is read, so a denied request never reaches parsing, validation or a query.
+ */
+export function installPipeline(app: FastifyInstance, deps: PipelineDependencies): void {
+  const applyCors = createCorsHook(deps.corsAllowedOrigins);
+
+  app.decorateRequest('namespace', null);
+  app.decorateRequest('identity', ANONYMOUS);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    if (applyCors(request, reply)) return reply;
+
+    const config = request.routeOptions.config;
+    // Unknown routes (404/405) pass straight to the not-found handler: they reveal nothing.
+    if (request.is404) return;
+    if (!deps.lifecycle.gateOpen && !config.servesDuringStartup) {
+      return fail(request, reply, 503, 'service_unavailable', 'server is starting');
+    }
+    try {
+      request.namespace = resolveNamespace(deps.tenancy, config.namespace ?? 'required', {
+        query: queryValues(request.query, 'namespace'),
+        header: request.headers['x-namespace'],
+      });
+      request.identity = identityFromHeaders(request.headers, deps.identity);
+      const authz = config.authz;
+      if (authz !== undefined && authz !== 'public' && authz !== 'identity') {
+        const check = { ...authz, namespace: request.namespace };
+        if (!(await deps.authorizer.allows(request.identity, check))) {
+          return fail(request, reply, 403, 'forbidden', deniedMessage(check));
+        }
+      }
+    } catch (error) {
+      if (error instanceof AppError) {
+        reply.headers(error.headers);
+        return fail(request, reply, error.statusCode, error.code, error.message, error.extra);
+      }
+      throw error;
+    }
+    if (config.plugin) {
+      const plugin = deps.registry.get(config.plugin);
+      if (plugin && plugin.state !== 'active') {
+        return fail(request, reply, 503, 'service_unavailable', `plugin "${plugin.name}" is not available: ${plugin.lastError ?? 'initializing'}`);
+      }
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 100) / 100 },
+      'request completed',
+    );
+  });
+}
+
+function fail(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  return sendError(request, reply, status, code, message, extra);
+}
+
+function queryValues(query: unknown, name: string): string[] {
+  const value = (query as Record<string, unknown> | undefined)?.[name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}

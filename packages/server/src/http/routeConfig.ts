@@ -1,0 +1,38 @@
+import type { Identity } from '../authz/identity.js';
+
+/** The eight resources and seven verbs of `catalog.kubeflow.org` (spec 05 §3.1). */
+export const RESOURCES = ['plugins', 'capabilities', 'catalogsources', 'assets', 'actions', 'jobs', 'approvals', 'audit'] as const;
+export const VERBS = ['get', 'list', 'create', 'update', 'delete', 'execute', 'approve'] as const;
+export type Resource = (typeof RESOURCES)[number];
+export type Verb = (typeof VERBS)[number];
+
+/**
+ * What every route declares (spec 05 §3.6): a (resource, verb) pair checked by the authorizer,
+ * `public` (health, metrics, OpenAPI, UI) or `identity` (no check; the handler applies its own rule).
+ */
+export type RouteAuthz = { resource: Resource; verb: Verb } | 'public' | 'identity';
+
+/** Namespace handling of a route in namespace mode (spec 05 §1.4). */
+export type NamespacePolicy = 'exempt' | 'optional' | 'required';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    authz?: RouteAuthz;
+    /** Default `required`. */
+    namespace?: NamespacePolicy;
+    /** Answer while the server is still starting (health, metrics, OpenAPI). */
+    servesDuringStartup?: boolean;
+  }
+  interface FastifyRequest {
+    /** The request namespace; `null` only on namespace-exempt routes and cluster-scope reads. */
+    namespace: string | null;
+    identity: Identity;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The plugin whose base path the route lives under: its routes answer 503 while it has failed. */
+    plugin?: string;
+  }
+}

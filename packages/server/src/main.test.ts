@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPOSITORY_ROOT } from './bundledPlugins.js';
+
+const TSX = join(REPOSITORY_ROOT, 'node_modules/tsx/dist/cli.mjs');
+const MAIN = join(REPOSITORY_ROOT, 'packages/server/src/main.ts');
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number>;
+}
+
+/** Runs the real bin (from source) with a clean environment plus `env`. */
+function run(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [TSX, '--conditions=source', MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exit = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function listeningUrl(r: Run): Promise<string> {
+  for (let i = 0; i < 400; i++) {
+    const line = r.stdout().split('\n').find((l) => l.includes('"msg":"server listening"'));
+    if (line) return (JSON.parse(line) as { url: string }).url;
+    if (r.child.exitCode !== null) throw new Error(`exited ${r.child.exitCode}: ${r.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('server did not log "server listening"');
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const response = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (response?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('server never became ready');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+describe('the catalog-server bin', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'catalog-bin-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('--help exits 0 and lists the flags', async () => {
+    const r = run(['--help']);
+    assert.equal(await r.exit, 0);
+    for (const flag of ['--listen', '--sources', '--db-type', '--db-dsn', '--data-dir', '--config-store']) assert.ok(r.stdout().includes(flag), flag);
+  });
+
+  test('usage errors exit 2 naming the value', async () => {
+    const mysql = run(['--db-type=mysql']);
+    assert.equal(await mysql.exit, 2);
+    assert.match(mysql.stderr(), /unsupported database type "mysql" \(supported: pglite, postgres\)/);
+    const jobs = run([], { CATALOG_JOB_CONCURRENCY: 'abc' });
+    assert.equal(await jobs.exit, 2);
+    assert.match(jobs.stderr(), /invalid value "abc" for CATALOG_JOB_CONCURRENCY: expected a positive integer/);
+  });
+
+  test('a missing or invalid sources file exits 1 naming the path', async () => {
+    const missing = join(dir, 'nope.yaml');
+    const r = run(['--listen=127.0.0.1:0', '--data-dir=memory://', `--sources=${missing}`]);
+    assert.equal(await r.exit, 1);
+    assert.ok(r.stderr().includes(missing), r.stderr());
+    const invalid = join(dir, 'invalid.yaml');
+    writeFileSync(invalid, 'catalogs:\n  mcp: [unclosed\n');
+    const bad = run(['--listen=127.0.0.1:0', '--data-dir=memory://', `--sources=${invalid}`]);
+    assert.equal(await bad.exit, 1);
+    assert.match(bad.stderr(), /line \d+, column \d+/);
+    const unknown = join(dir, 'unknown.yaml');
+    writeFileSync(unknown, 'catalogs: {}\nsurprise: true\n');
+    const extra = run(['--listen=127.0.0.1:0', '--data-dir=memory://', `--sources=${unknown}`]);
+    assert.equal(await extra.exit, 1);
+    assert.ok(extra.stderr().includes(unknown));
+  });
+
+  test('binds a free port, serves, locks its data dir, and shuts down cleanly on SIGTERM', async () => {
+    const dataDir = join(dir, 'data');
+    const r = run(['--listen=127.0.0.1:0', `--data-dir=${dataDir}`]);
+    const url = await listeningUrl(r);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(url, 'http://127.0.0.1:0');
+    const live = await fetch(`${url}/livez`);
+    assert.equal(live.status, 200);
+    await waitReady(url);
+    const servers = (await (await fetch(`${url}/api/mcp_catalog/v1alpha1/mcpservers`)).json()) as { totalSize: number };
+    assert.ok(servers.totalSize >= 10);
+
+    const second = run(['--listen=127.0.0.1:0', `--data-dir=${dataDir}`]);
+    assert.equal(await second.exit, 1);
+    assert.match(second.stderr(), /is in use by another catalog-server process/);
+
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exit, 0);
+  });
+
+  test('with no flags it listens on 127.0.0.1:8080 only', async (t) => {
+    if (!(await portIsFree(8080))) return t.skip('port 8080 is in use on this machine');
+    const r = run([], { CATALOG_DATA_DIR: 'memory://' });
+    try {
+      assert.equal(await listeningUrl(r), 'http://127.0.0.1:8080');
+    } finally {
+      r.child.kill('SIGTERM');
+      await r.exit;
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one server instance, on its own registry (no process-global state, so
+ * several servers in one test process never share counters). Labels are bounded: route templates,
+ * never raw paths, entity or user names.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const httpRequests = new Counter({
+    name: 'catalog_http_requests_total', help: 'HTTP requests by route template, method and status.',
+    labelNames: ['method', 'route', 'status'] as const, registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'catalog_http_request_duration_seconds', help: 'HTTP request latency by route template and method.',
+    labelNames: ['method', 'route'] as const, registers: [registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+  const pluginHealthy = new Gauge({
+    name: 'catalog_plugin_healthy', help: '1 when the plugin is healthy.', labelNames: ['plugin'] as const, registers: [registry],
+  });
+  const sourceEntities = new Gauge({
+    name: 'catalog_source_entities', help: 'Entities served from a source.',
+    labelNames: ['namespace', 'plugin', 'source'] as const, registers: [registry],
+  });
+  const refreshTotal = new Counter({
+    name: 'catalog_source_refresh_total', help: 'Source refreshes by result.',
+    labelNames: ['plugin', 'result'] as const, registers: [registry],
+  });
+  const refreshDuration = new Histogram({
+    name: 'catalog_source_refresh_duration_seconds', help: 'Duration of source refreshes.',
+    labelNames: ['plugin'] as const, registers: [registry], buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  });
+  const lastRefresh = new Gauge({
+    name: 'catalog_source_last_refresh_timestamp_seconds', help: 'Time of the last refresh attempt of a source.',
+    labelNames: ['namespace', 'plugin', 'source'] as const, registers: [registry],
+  });
+  const dbUp = new Gauge({ name: 'catalog_db_up', help: '1 while the database answers.', registers: [registry] });
+  const leader = new Gauge({ name: 'catalog_leader', help: '1 while this replica leads.', registers: [registry] });
+
+  return {
+    registry,
+    observeRequest(method: string, route: string, status: number, seconds: number) {
+      httpRequests.inc({ method, route, status: String(status) });
+      httpDuration.observe({ method, route }, seconds);
+    },
+    setPluginHealthy(plugin: string, healthy: boolean) {
+      pluginHealthy.set({ plugin }, healthy ? 1 : 0);
+    },
+    setSourceEntities(key: { namespace: string; plugin: string; sourceId: string }, count: number) {
+      sourceEntities.set({ namespace: key.namespace, plugin: key.plugin, source: key.sourceId }, count);
+    },
+    recordRefresh(outcome: { namespace: string; plugin: string; sourceId: string; status: 'success' | 'unchanged' | 'error'; durationNs: number }) {
+      refreshTotal.inc({ plugin: outcome.plugin, result: outcome.status });
+      refreshDuration.observe({ plugin: outcome.plugin }, outcome.durationNs / 1e9);
+      lastRefresh.set({ namespace: outcome.namespace, plugin: outcome.plugin, source: outcome.sourceId }, Date.now() / 1000);
+    },
+    setDbUp(up: boolean) {
+      dbUp.set(up ? 1 : 0);
+    },
+    setLeader(isLeader: boolean) {
+      leader.set(isLeader ? 1 : 0);
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

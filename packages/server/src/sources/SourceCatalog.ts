@@ -1,0 +1,43 @@
+import type { SourceConfig, SourcesDocument } from '../config/sourcesDocument.js';
+import type { PluginRegistry } from '../framework/PluginRegistry.js';
+
+/**
+ * The runtime view of the configured sources: for each namespace and plugin, the sources in source
+ * order (configuration order), which decides get-by-name and which entities are served.
+ */
+export class SourceCatalog {
+  private readonly byNamespace = new Map<string, Map<string, SourceConfig[]>>();
+
+  constructor(private readonly registry: PluginRegistry) {}
+
+  /** Replaces the view of one namespace with its configuration document. */
+  setNamespace(namespace: string, document: SourcesDocument): { unknownCatalogKeys: string[] } {
+    const plugins = new Map<string, SourceConfig[]>();
+    const unknownCatalogKeys: string[] = [];
+    for (const [configKey, section] of Object.entries(document.catalogs)) {
+      const plugin = this.registry.byConfigKey(configKey);
+      if (!plugin) {
+        unknownCatalogKeys.push(configKey);
+        continue;
+      }
+      plugins.set(plugin.name, section.sources);
+    }
+    this.byNamespace.set(namespace, plugins);
+    return { unknownCatalogKeys };
+  }
+
+  namespaces(): string[] {
+    return [...this.byNamespace.keys()].sort();
+  }
+
+  sources(namespace: string, plugin: string): readonly SourceConfig[] {
+    return this.byNamespace.get(namespace)?.get(plugin) ?? [];
+  }
+
+  /** Ids of the enabled sources of a plugin in a namespace, in source order. */
+  enabledSourceIds(namespace: string, plugin: string): string[] {
+    return this.sources(namespace, plugin)
+      .filter((s) => s.enabled)
+      .map((s) => s.id);
+  }
+}

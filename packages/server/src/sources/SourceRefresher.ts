@@ -1,0 +1,265 @@
+import type { Kysely } from 'kysely';
+import type { BaseLogger } from 'pino';
+import type { SourceConfig } from '../config/sourcesDocument.js';
+import type { Database } from '../db/schema.js';
+import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
+import { canonicalJson, sha256Hex } from '../ingest/digest.js';
+import { parseSourceDocument } from '../ingest/parseDocument.js';
+import { validateEntries, type IngestError } from '../ingest/validateEntries.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { ProviderError } from '../providers/ProviderError.js';
+import type { FetchContext, FetchedDocument, Provider } from '../providers/types.js';
+import { applyKindEntities, inSourceTransaction, type ApplyCounts, type EntityToApply } from './applyEntities.js';
+import type { SourceCatalog } from './SourceCatalog.js';
+
+export type RefreshStatus = 'success' | 'unchanged' | 'error';
+
+/** The outcome of one source refresh. */
+export interface RefreshOutcome extends ApplyCounts {
+  namespace: string;
+  plugin: string;
+  sourceId: string;
+  status: RefreshStatus;
+  entityCount: number;
+  rejectedCount: number;
+  ingestErrors: IngestError[];
+  error?: string;
+  durationNs: number;
+}
+
+export interface RefreshSettings extends Omit<FetchContext, 'dataRoots'> {
+  dataRoots: readonly string[];
+  maxItemsPerSource: number;
+  refreshTimeoutSeconds: number;
+}
+
+const MAX_INGEST_ERRORS = 100;
+
+/**
+ * Refreshes sources: fetch through the source's provider, parse and validate every entry, and apply
+ * the accepted set atomically (one transaction per source, digest-based change detection). A failed
+ * refresh records its error and leaves the previous entities in place.
+ */
+export class SourceRefresher {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      registry: PluginRegistry;
+      catalog: SourceCatalog;
+      providers: Record<string, Provider>;
+      settings: RefreshSettings;
+      metrics: Metrics;
+      log: BaseLogger;
+    },
+  ) {}
+
+  async refresh(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
+    const started = process.hrtime.bigint();
+    const key = { namespace, plugin: plugin.name, sourceId: source.id };
+    const configDigest = sha256Hex(canonicalJson({
+      type: source.type, properties: source.properties, includedItems: source.includedItems, excludedItems: source.excludedItems,
+    }));
+    const outcome: RefreshOutcome = {
+      ...key, status: 'success', added: 0, updated: 0, removed: 0, unchanged: 0,
+      entityCount: 0, rejectedCount: 0, ingestErrors: [], durationNs: 0,
+    };
+    const finish = () => {
+      outcome.durationNs = Number(process.hrtime.bigint() - started);
+      this.deps.metrics.recordRefresh(outcome);
+      return outcome;
+    };
+    try {
+      const documents = await this.withTimeout(this.fetch(plugin, source));
+      const contentDigest = sha256Hex(documents.map((d) => d.digest).join(','));
+      if (!options.force && (await this.isUnchanged(key, contentDigest, configDigest))) {
+        outcome.status = 'unchanged';
+        outcome.entityCount = await this.countEntities(key);
+        return finish();
+      }
+      const perKind = this.ingest(plugin, source, documents, outcome);
+      await inSourceTransaction(this.deps.db, key, async (trx) => {
+        for (const [kind, entities] of perKind) {
+          const counts = await applyKindEntities(trx, { ...key, kind }, entities);
+          outcome.added += counts.added;
+          outcome.updated += counts.updated;
+          outcome.removed += counts.removed;
+          outcome.unchanged += counts.unchanged;
+          outcome.entityCount += entities.length;
+        }
+        outcome.durationNs = Number(process.hrtime.bigint() - started);
+        await this.writeStatus(trx, key, {
+          state: outcome.rejectedCount > 0 ? 'partially_available' : 'available',
+          outcome, contentDigest, configDigest, success: true,
+        });
+      });
+      this.deps.metrics.setSourceEntities(key, outcome.entityCount);
+      return finish();
+    } catch (error) {
+      outcome.status = 'error';
+      outcome.error = error instanceof ProviderError || error instanceof IngestFailure ? error.message : 'internal error during refresh';
+      if (!(error instanceof ProviderError || error instanceof IngestFailure)) {
+        this.deps.log.error({ ...key, err: error }, 'source refresh failed unexpectedly');
+      } else {
+        this.deps.log.warn({ ...key, error: outcome.error }, 'source refresh failed');
+      }
+      const remaining = await this.countEntities(key);
+      outcome.entityCount = remaining;
+      outcome.durationNs = Number(process.hrtime.bigint() - started);
+      await this.writeStatus(this.deps.db, key, {
+        state: remaining > 0 ? 'partially_available' : 'error', outcome, contentDigest: null, configDigest, success: false,
+      });
+      return finish();
+    }
+  }
+
+  /** Refreshes every enabled source of every active plugin in the given namespaces, `concurrency` at a time. */
+  async refreshAll(namespaces: readonly string[], concurrency: number, onDone: (outcome: RefreshOutcome) => void = () => undefined): Promise<RefreshOutcome[]> {
+    const work: (() => Promise<RefreshOutcome>)[] = [];
+    for (const namespace of namespaces) {
+      for (const plugin of this.deps.registry.list()) {
+        if (plugin.state !== 'active') continue;
+        for (const source of this.deps.catalog.sources(namespace, plugin.name)) {
+          if (source.enabled) work.push(() => this.refresh(namespace, plugin, source));
+        }
+      }
+    }
+    return runLimited(work, concurrency, onDone);
+  }
+
+  /** The number of enabled sources `refreshAll` would visit. */
+  countRefreshable(namespaces: readonly string[]): number {
+    let n = 0;
+    for (const namespace of namespaces) {
+      for (const plugin of this.deps.registry.list()) {
+        if (plugin.state === 'active') n += this.deps.catalog.sources(namespace, plugin.name).filter((s) => s.enabled).length;
+      }
+    }
+    return n;
+  }
+
+  private async fetch(plugin: RegisteredPlugin, source: SourceConfig): Promise<FetchedDocument[]> {
+    if (source.problems.length > 0) throw new ProviderError(source.problems.join('; '));
+    if (!plugin.decl.sourceTypes.includes(source.type)) {
+      throw new ProviderError(`unsupported source type "${source.type}" for plugin "${plugin.name}"; supported types: ${plugin.decl.sourceTypes.join(', ')}`);
+    }
+    const provider = this.deps.providers[source.type];
+    if (!provider) throw new ProviderError(`source type "${source.type}" is not available in this server build`);
+    return [await provider(source, this.deps.settings)];
+  }
+
+  /** Parses and validates every document; returns the accepted entities per kind. */
+  private ingest(plugin: RegisteredPlugin, source: SourceConfig, documents: FetchedDocument[], outcome: RefreshOutcome): Map<string, EntityToApply[]> {
+    const perKind = new Map<string, EntityToApply[]>(plugin.kinds.map((k) => [k.decl.kind, []]));
+    let documentsWithKey = 0;
+    let accepted = 0;
+    for (const document of documents) {
+      for (const kind of plugin.kinds) {
+        const parsed = parseSourceDocument(document.text, { file: document.file, maxBytes: this.deps.settings.maxBytes, yamlKey: kind.yamlKey });
+        if (!parsed.ok) {
+          if (parsed.error.missingKey && plugin.kinds.length > 1) continue;
+          throw new IngestFailure(describeDocumentError(document.file, parsed.error));
+        }
+        documentsWithKey++;
+        const result = validateEntries(kind.decl, parsed.entries, {
+          file: document.file, yamlKey: kind.yamlKey, includedItems: source.includedItems, excludedItems: source.excludedItems,
+        });
+        outcome.rejectedCount += result.rejectedCount;
+        for (const item of result.ingestErrors) {
+          if (outcome.ingestErrors.length < MAX_INGEST_ERRORS) outcome.ingestErrors.push(item);
+          this.deps.log.warn({ namespace: outcome.namespace, plugin: plugin.name, sourceId: source.id, ...item }, 'entry rejected');
+        }
+        const entities = perKind.get(kind.decl.kind)!;
+        for (const entry of result.accepted) entities.push({ name: entry.name, doc: entry.doc, provenance: document.provenance });
+        accepted += result.accepted.length;
+      }
+    }
+    if (documentsWithKey === 0) throw new IngestFailure(`${documents[0]?.file ?? 'document'}: no entries found`);
+    if (accepted === 0 && outcome.rejectedCount > 0) {
+      throw new IngestFailure(`all ${outcome.rejectedCount} entries were rejected`);
+    }
+    if (accepted > this.deps.settings.maxItemsPerSource) {
+      throw new IngestFailure(`source produced more than ${this.deps.settings.maxItemsPerSource} entities`);
+    }
+    return perKind;
+  }
+
+  private async isUnchanged(key: { namespace: string; plugin: string; sourceId: string }, contentDigest: string, configDigest: string): Promise<boolean> {
+    const row = await this.deps.db
+      .selectFrom('catalog_refresh_status')
+      .select(['content_digest', 'config_digest', 'state'])
+      .where('namespace', '=', key.namespace)
+      .where('plugin', '=', key.plugin)
+      .where('source_id', '=', key.sourceId)
+      .executeTakeFirst();
+    return row?.content_digest === contentDigest && row.config_digest === configDigest && row.state !== 'error';
+  }
+
+  private async countEntities(key: { namespace: string; plugin: string; sourceId: string }): Promise<number> {
+    const row = await this.deps.db
+      .selectFrom('catalog_entities')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('namespace', '=', key.namespace)
+      .where('plugin', '=', key.plugin)
+      .where('source_id', '=', key.sourceId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private async writeStatus(
+    db: Kysely<Database>,
+    key: { namespace: string; plugin: string; sourceId: string },
+    input: { state: string; outcome: RefreshOutcome; contentDigest: string | null; configDigest: string; success: boolean },
+  ): Promise<void> {
+    const now = new Date();
+    const values = {
+      state: input.state,
+      entity_count: input.outcome.entityCount,
+      rejected_count: input.outcome.rejectedCount,
+      ingest_errors: JSON.stringify(input.outcome.ingestErrors),
+      last_error: input.outcome.error ?? null,
+      config_digest: input.configDigest,
+      last_refresh_at: now,
+      duration_ns: input.outcome.durationNs,
+      updated_at: now,
+      ...(input.success ? { content_digest: input.contentDigest, last_success_at: now } : {}),
+    };
+    await db
+      .insertInto('catalog_refresh_status')
+      .values({ namespace: key.namespace, plugin: key.plugin, source_id: key.sourceId, ...values })
+      .onConflict((oc) => oc.columns(['namespace', 'plugin', 'source_id']).doUpdateSet(values))
+      .execute();
+  }
+
+  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+    const seconds = this.deps.settings.refreshTimeoutSeconds;
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProviderError(`refresh timed out after ${seconds}s`)), seconds * 1000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** An ingest failure of a whole refresh (document-level error, every entry rejected, too many entries). */
+class IngestFailure extends Error {}
+
+function describeDocumentError(file: string, error: { message: string; line?: number; column?: number }): string {
+  const at = error.line !== undefined ? ` at line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ''}` : '';
+  return `${file}${at}: ${error.message}`;
+}
+
+async function runLimited<T>(work: (() => Promise<T>)[], concurrency: number, onDone: (value: T) => void): Promise<T[]> {
+  const results: T[] = new Array(work.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const index = next++;
+      results[index] = await work[index]();
+      onDone(results[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, work.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,115 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { contentDigest } from '../ingest/digest.js';
+
+export interface EntityToApply {
+  name: string;
+  doc: Record<string, unknown>;
+  provenance: Record<string, unknown>;
+}
+
+export interface ApplyCounts {
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+}
+
+export interface SourceKey {
+  namespace: string;
+  plugin: string;
+  sourceId: string;
+}
+
+const INSERT_BATCH = 1000;
+const UPDATE_BATCH = 500;
+
+/**
+ * Replaces the entities of one (source, kind) with `entities` inside the caller's transaction:
+ * inserts new names, updates rows whose content digest changed, deletes vanished names, and leaves
+ * unchanged rows (id, timestamps) untouched.
+ */
+export async function applyKindEntities(
+  trx: Transaction<Database>,
+  key: SourceKey & { kind: string },
+  entities: readonly EntityToApply[],
+): Promise<ApplyCounts> {
+  const existing = await trx
+    .selectFrom('catalog_entities')
+    .select(['id', 'name', 'digest'])
+    .where('namespace', '=', key.namespace)
+    .where('plugin', '=', key.plugin)
+    .where('kind', '=', key.kind)
+    .where('source_id', '=', key.sourceId)
+    .execute();
+  const byName = new Map(existing.map((row) => [row.name, row]));
+
+  const inserts: { name: string; doc: string; digest: string; provenance: string }[] = [];
+  const updates: { id: string; doc: string; digest: string; provenance: string }[] = [];
+  let unchanged = 0;
+  for (const entity of entities) {
+    const digest = contentDigest(entity.doc);
+    const current = byName.get(entity.name);
+    byName.delete(entity.name);
+    if (current?.digest === digest) {
+      unchanged++;
+      continue;
+    }
+    const row = { doc: JSON.stringify(entity.doc), digest, provenance: JSON.stringify(entity.provenance) };
+    if (current) updates.push({ id: current.id, ...row });
+    else inserts.push({ name: entity.name, ...row });
+  }
+  const removedIds = [...byName.values()].map((row) => row.id);
+
+  for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
+    await trx
+      .insertInto('catalog_entities')
+      .values(
+        inserts.slice(i, i + INSERT_BATCH).map((row) => ({
+          namespace: key.namespace,
+          plugin: key.plugin,
+          kind: key.kind,
+          source_id: key.sourceId,
+          name: row.name,
+          name_lower: row.name.toLowerCase(),
+          doc: row.doc,
+          digest: row.digest,
+          provenance: row.provenance,
+        })),
+      )
+      .execute();
+  }
+  for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
+    const values = sql.join(
+      updates.slice(i, i + UPDATE_BATCH).map((u) => sql`(${u.id}::bigint, ${u.doc}::jsonb, ${u.digest}, ${u.provenance}::jsonb)`),
+    );
+    await sql`UPDATE catalog_entities AS e
+      SET doc = v.doc, digest = v.digest, provenance = v.provenance, updated_at = now()
+      FROM (VALUES ${values}) AS v(id, doc, digest, provenance)
+      WHERE e.id = v.id`.execute(trx);
+  }
+  if (removedIds.length > 0) {
+    await sql`DELETE FROM catalog_entities WHERE id = ANY(${toBigintArray(removedIds)}::bigint[])`.execute(trx);
+  }
+  return { added: inserts.length, updated: updates.length, removed: removedIds.length, unchanged };
+}
+
+/** PostgreSQL array literal for an id list (ids are decimal strings, so no quoting is needed). */
+function toBigintArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
+}
+
+/**
+ * Runs `work` in one transaction that holds a per-source lock, so two refreshes of the same source
+ * (on this replica or another) apply one after the other and readers never see half a source.
+ */
+export async function inSourceTransaction<T>(
+  db: Kysely<Database>,
+  key: SourceKey,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`catalog-source/${key.namespace}/${key.plugin}/${key.sourceId}`}, 0))`.execute(trx);
+    return work(trx);
+  });
+}

@@ -1,0 +1,87 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { PluginDeclaration } from '@catalog/framework';
+import { loadBundledPlugins, REPOSITORY_ROOT } from '../bundledPlugins.js';
+import { parseServerConfig } from '../config/parseServerConfig.js';
+import { startServer, type RunningServer } from '../startServer.js';
+import { createPostgresTestDatabase, type TestDatabaseKind } from './databases.js';
+
+export interface TestServerOptions {
+  kind: TestDatabaseKind;
+  /** Files written into a fresh directory; `sources.yaml` there is the `--sources` file. */
+  files?: Record<string, string>;
+  /** Extra command-line flags. */
+  args?: string[];
+  /** Environment variables of the server (nothing is inherited from the test process). */
+  env?: Record<string, string>;
+  /** Plugins to serve; the bundled ones by default. */
+  plugins?: PluginDeclaration[];
+}
+
+export interface TestServer {
+  readonly server: RunningServer;
+  readonly dir: string;
+  /** Every log line the server wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  inject: RunningServer['app']['inject'];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real server (listening on a free loopback port) against a fresh database of the given
+ * kind and waits until the initial load is done. HTTP tests drive it through `inject()`.
+ */
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'catalog-test-'));
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  const sourcesPath = options.files?.['sources.yaml'] !== undefined ? join(dir, 'sources.yaml') : join(REPOSITORY_ROOT, 'config', 'sources.yaml');
+  let dropDatabase: (() => Promise<void>) | undefined;
+  const env: Record<string, string> = { ...options.env };
+  if (options.kind === 'postgres') {
+    const created = await createPostgresTestDatabase();
+    env.DATABASE_DSN = created.url;
+    dropDatabase = created.drop;
+  }
+  const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' ? ['--data-dir=memory://'] : []), ...(options.args ?? [])];
+  const parsed = parseServerConfig(args, env, { defaults: { sourcesPath, uiDir: join(dir, 'ui'), version: '0.0.0-test' } });
+  if (parsed.kind !== 'run') throw new Error(`unexpected ${parsed.kind}`);
+
+  const logs: Record<string, unknown>[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const server = await startServer({
+    config: parsed.config,
+    plugins: options.plugins ?? (await loadBundledPlugins()),
+    version: '0.0.0-test',
+    logStream,
+  });
+  try {
+    await server.started;
+    await server.initialLoad;
+  } catch (error) {
+    await server.close();
+    await dropDatabase?.();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    server,
+    dir,
+    logs,
+    inject: server.app.inject.bind(server.app),
+    close: async () => {
+      await server.close();
+      await dropDatabase?.();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
