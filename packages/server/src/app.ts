@@ -11,6 +11,7 @@ import type { GovernanceSettings } from './governance/GovernanceSettings.js';
 import { registerHealthRoutes } from './health/healthRoutes.js';
 import type { Lifecycle } from './health/Lifecycle.js';
 import type { ComponentStatus } from './health/readiness.js';
+import { AccessLog } from './http/AccessLog.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { parseJsonBody } from './http/jsonBody.js';
 import { installPipeline } from './http/pipeline.js';
@@ -49,9 +50,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
-    requestIdLogLabel: 'requestId',
-    // One access-log line per request (written in the pipeline's onResponse) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: ROUTER_OPTIONS,
     // Behind a reverse proxy, keep-alive connections should be closed promptly on shutdown.
@@ -89,10 +88,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     schema: { operationId: 'openapi', tags: ['health'], summary: 'This OpenAPI document', hide: true },
     handler: async () => app.swagger(),
   });
-  registerNamespacesRoute(app, { ...deps, db: deps.database.db });
+  registerNamespacesRoute(app, deps);
   registerPluginRoutes(app, deps.registry, deps.governance);
   for (const plugin of deps.registry.list()) {
-    registerEntityRoutes(app, plugin, { db: deps.database.db, catalog: deps.catalog, governance: deps.governance });
+    registerEntityRoutes(app, plugin, deps);
   }
   await app.ready();
   return app;

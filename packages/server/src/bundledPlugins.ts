@@ -7,6 +7,9 @@ import { StartupError } from './errors.js';
 /** The repository root: this file lives in `packages/server/{src,dist}/`. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** The version of the server package (reported by `--version`, OpenAPI and the user agent). */
+export const SERVER_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /**
  * The plugins shipped in the repository: every `plugins/<name>/` folder with a package.json is one
  * plugin, imported by its package name. Adding a catalog is adding a folder; removing the folder

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBundledPlugins, REPOSITORY_ROOT } from './bundledPlugins.js';
+import { loadBundledPlugins, REPOSITORY_ROOT, SERVER_VERSION } from './bundledPlugins.js';
 import { parseServerConfig } from './config/parseServerConfig.js';
 import { startServer } from './startServer.js';
 
@@ -9,7 +8,7 @@ const SECOND_SIGNAL_EXIT_CODE = 130;
 
 /** The `catalog-server` bin: parse flags and environment, start, and shut down gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<number> {
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const version = SERVER_VERSION;
   let parsed;
   try {
     parsed = parseServerConfig(process.argv.slice(2), process.env, {

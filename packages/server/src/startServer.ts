@@ -5,13 +5,14 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import { allowAll } from './authz/Authorizer.js';
 import type { ServerConfig } from './config/serverConfig.js';
+import { loadSourcesFile } from './config/sourcesDocument.js';
 import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DATA_DIR, type CatalogDatabase } from './db/openDatabase.js';
 import { PluginRegistry } from './framework/PluginRegistry.js';
 import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js';
 import { Lifecycle } from './health/Lifecycle.js';
 import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
-import { fetchYamlDocument } from './providers/yamlProvider.js';
+import { createYamlProvider } from './providers/yamlProvider.js';
 import { loadConfiguration } from './sources/loadConfiguration.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
 import { SourceRefresher } from './sources/SourceRefresher.js';
@@ -46,23 +47,28 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
+  // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
+  const fileDocument = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await loadSourcesFile(config.sourcesPath) : undefined;
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, options.logStream ?? process.stdout);
   const lifecycle = new Lifecycle();
   const metrics = createMetrics();
   const plugins = options.plugins.filter((p) => !config.disabledPlugins.includes(p.name));
 
   let refresher: SourceRefresher | undefined;
-  const catalog = { current: undefined as SourceCatalog | undefined };
   const registry = new PluginRegistry(plugins, logger, (plugin) => {
     // A plugin that recovered after a failed init gets its sources loaded now.
-    if (refresher && catalog.current) void refresher.refreshAll(catalog.current.namespaces(), config.refresh.concurrency).catch(() => undefined);
     logger.info({ plugin: plugin.name }, 'plugin recovered');
+    void refresher?.refreshAll(catalog.namespaces(), config.refresh.concurrency, () => undefined, plugin.name);
   });
-  catalog.current = new SourceCatalog(registry);
+  const catalog = new SourceCatalog(registry);
 
   let database: CatalogDatabase | undefined;
   const databaseStatus = createDatabaseProbe(lifecycle, () => database, metrics);
-  const dataRoots = config.dataRoots ?? [dirname(config.sourcesPath), ...plugins.flatMap((p) => (p.dataDir ? [p.dataDir] : []))];
+  const fetchContext = {
+    baseDir: dirname(config.sourcesPath),
+    dataRoots: config.dataRoots ?? [dirname(config.sourcesPath), ...plugins.flatMap((p) => (p.dataDir ? [p.dataDir] : []))],
+    maxBytes: config.sourceLimits.maxSourceBytes,
+  };
 
   // The database handle exists only after step 4; the app reads it through this late-bound view.
   const lateDatabase = {
@@ -79,7 +85,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     database: lateDatabase,
     registry,
-    catalog: catalog.current,
+    catalog: catalog,
     lifecycle,
     metrics,
     authorizer: allowAll,
@@ -126,9 +132,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     lifecycle.database = { status: 'up' };
 
-    const documents = await loadConfiguration(config.configStore.mode, config.sourcesPath, database.db, logger);
+    const documents = await loadConfiguration(config.configStore.mode, config.sourcesPath, database.db, logger, fileDocument);
     for (const [namespace, document] of documents) {
-      const { unknownCatalogKeys } = catalog.current!.setNamespace(namespace, document);
+      const { unknownCatalogKeys } = catalog.setNamespace(namespace, document);
       for (const key of unknownCatalogKeys) logger.warn({ namespace, catalog: key }, 'sources configuration names no registered plugin; section kept');
     }
 
@@ -138,11 +144,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     refresher = new SourceRefresher({
       db: database.db,
       registry,
-      catalog: catalog.current!,
-      providers: { yaml: fetchYamlDocument },
+      catalog: catalog,
+      providers: { yaml: createYamlProvider(fetchContext) },
       settings: {
-        baseDir: dirname(config.sourcesPath),
-        dataRoots,
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
         refreshTimeoutSeconds: config.refresh.timeoutSeconds,
@@ -150,7 +154,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       metrics,
       log: logger,
     });
-    const namespaces = catalog.current!.namespaces();
+    const namespaces = catalog.namespaces();
     lifecycle.startInitialLoad(refresher.countRefreshable(namespaces));
     loadTimer = setTimeout(() => {
       lifecycle.initialLoadTimedOut();

@@ -75,6 +75,8 @@ export interface RefreshStatusTable {
   content_digest: string | null;
   /** Digest of the source configuration the last attempt ran with (spec 04 §13.12 `loading`). */
   config_digest: string | null;
+  /** What the provider returned as `state` on the last successful fetch (ETag, commit), for conditional fetches. */
+  provider_state: Json<Record<string, unknown>> | null;
   last_refresh_at: Timestamp | null;
   last_success_at: Timestamp | null;
   duration_ns: ColumnType<string, string | number, string | number>;

@@ -20,7 +20,8 @@ const FRAMEWORK_FIELDS = {
  * wire) extended with the framework fields. It drives serialization and the OpenAPI document.
  */
 export function entityResponseSchema(kind: KindDeclaration): TObject {
-  const properties: Record<string, TSchema> = {};
+  // `id` and `name` lead the served object, as in the API examples.
+  const properties: Record<string, TSchema> = { id: FRAMEWORK_FIELDS.id };
   for (const [name, schema] of Object.entries(kind.schema.properties as Record<string, TSchema>)) {
     properties[name] = EPOCH_FIELDS.includes(name) ? Type.String({ description: 'Epoch milliseconds' }) : schema;
   }

@@ -30,7 +30,8 @@ const ListQuery = Type.Object(
 const GetQuery = Type.Object({ sourceId: Type.Optional(Type.String()) }, { additionalProperties: true });
 
 export interface EntityRouteDependencies {
-  db: Kysely<Database>;
+  /** Read at request time: the database opens after the routes are registered (spec 01 §3.1). */
+  database: { readonly db: Kysely<Database> };
   catalog: SourceCatalog;
   governance: GovernanceSettings;
 }
@@ -50,7 +51,7 @@ export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlu
       },
       handler: async (request) => {
         const namespace = request.namespace!;
-        const page = await listEntities(deps.db, {
+        const page = await listEntities(deps.database.db, {
           namespace,
           plugin: plugin.name,
           kind,
@@ -82,7 +83,7 @@ export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlu
         const name = (request.params as { '*': string })['*'];
         const { sourceId } = request.query as { sourceId?: string };
         const order = deps.catalog.enabledSourceIds(namespace, plugin.name);
-        const row = await findEntityByName(deps.db, { namespace, plugin: plugin.name, kind: kind.kind, name }, sourceId ? order.filter((s) => s === sourceId) : order);
+        const row = await findEntityByName(deps.database.db, { namespace, plugin: plugin.name, kind: kind.kind, name }, sourceId ? order.filter((s) => s === sourceId) : order);
         if (!row) {
           throw new NotFoundError(`${kind.notFoundPhrase} "${name}" not found${sourceId ? ` in source "${sourceId}"` : ''}`);
         }

@@ -27,10 +27,12 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
   const applyCors = createCorsHook(deps.corsAllowedOrigins);
 
   app.decorateRequest('namespace', null);
-  app.decorateRequest('identity', ANONYMOUS);
+  // Reference-type decorators must start as null; every request gets its identity in onRequest.
+  app.decorateRequest('identity', null as unknown as typeof ANONYMOUS);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    request.identity = ANONYMOUS;
     if (applyCors(request, reply)) return reply;
 
     const config = request.routeOptions.config;
@@ -70,10 +72,7 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 100) / 100 },
-      'request completed',
-    );
+
   });
 }
 

@@ -4,7 +4,27 @@ export interface FetchContext {
   /** Directory of the sources file: the base of relative paths in every source (spec 01 §4). */
   baseDir: string;
   dataRoots: readonly string[];
+  /** Per-document size limit (`CATALOG_MAX_SOURCE_BYTES`). */
   maxBytes: number;
+}
+
+/** Where a provider may keep working files (git clones): `<workDir>/<namespace>/<plugin>/<sourceId>/`. */
+export interface SourceLocation {
+  namespace: string;
+  plugin: string;
+  sourceId: string;
+}
+
+export interface ProviderRequest {
+  source: SourceConfig;
+  location: SourceLocation;
+  /**
+   * What the last successful fetch of this source returned as `state` (an HTTP ETag, a git commit),
+   * for conditional fetches; absent on the first fetch or after a configuration change.
+   */
+  previousState?: Record<string, unknown>;
+  /** Set by forced refreshes: fetch even when the provider thinks nothing changed. */
+  force: boolean;
 }
 
 /** One document as fetched by a provider, with the provenance of this fetch (spec 04 §14.5). */
@@ -17,4 +37,19 @@ export interface FetchedDocument {
   provenance: Record<string, unknown>;
 }
 
-export type Provider = (source: SourceConfig, ctx: FetchContext) => Promise<FetchedDocument>;
+export type FetchResult =
+  /** The provider knows nothing changed since `previousState` (HTTP 304, same git commit). */
+  | { unchanged: true }
+  | {
+      unchanged?: false;
+      documents: FetchedDocument[];
+      /** Per-file failures of multi-file sources (git): counted as rejected, the other files load. */
+      failedDocuments?: { file: string; message: string; line?: number; column?: number }[];
+      /** Kept and handed back as `previousState` next time. */
+      state?: Record<string, unknown>;
+    };
+
+export interface Provider {
+  readonly type: string;
+  fetch(request: ProviderRequest): Promise<FetchResult>;
+}

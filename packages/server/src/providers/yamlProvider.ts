@@ -3,13 +3,20 @@ import type { SourceConfig } from '../config/sourcesDocument.js';
 import { sha256Hex } from '../ingest/digest.js';
 import { resolveInsideDataRoots } from './dataRoots.js';
 import { ProviderError } from './ProviderError.js';
-import type { FetchContext, FetchedDocument } from './types.js';
+import type { FetchContext, FetchedDocument, Provider } from './types.js';
 
 /**
  * The `yaml` provider (spec 02 §2.7, 04 §14.1): one document from a file inside the data roots, or
- * inline `content`.
+ * inline `content`. Unchanged content is detected by the refresher from the document digest.
  */
-export async function fetchYamlDocument(source: SourceConfig, ctx: FetchContext): Promise<FetchedDocument> {
+export function createYamlProvider(ctx: FetchContext): Provider {
+  return {
+    type: 'yaml',
+    fetch: async ({ source }) => ({ documents: [await fetchYamlDocument(source, ctx)] }),
+  };
+}
+
+async function fetchYamlDocument(source: SourceConfig, ctx: FetchContext): Promise<FetchedDocument> {
   const fetchedAt = new Date().toISOString();
   const content = source.properties.content ?? source.properties.managedContent;
   if (typeof content === 'string') {

@@ -8,7 +8,7 @@ import { parseSourceDocument } from '../ingest/parseDocument.js';
 import { validateEntries, type IngestError } from '../ingest/validateEntries.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ProviderError } from '../providers/ProviderError.js';
-import type { FetchContext, FetchedDocument, Provider } from '../providers/types.js';
+import type { FetchedDocument, FetchResult, Provider } from '../providers/types.js';
 import { applyKindEntities, inSourceTransaction, type ApplyCounts, type EntityToApply } from './applyEntities.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 
@@ -27,8 +27,8 @@ export interface RefreshOutcome extends ApplyCounts {
   durationNs: number;
 }
 
-export interface RefreshSettings extends Omit<FetchContext, 'dataRoots'> {
-  dataRoots: readonly string[];
+export interface RefreshSettings {
+  maxBytes: number;
   maxItemsPerSource: number;
   refreshTimeoutSeconds: number;
 }
@@ -69,12 +69,26 @@ export class SourceRefresher {
       return outcome;
     };
     try {
-      const documents = await this.withTimeout(this.fetch(plugin, source));
-      const contentDigest = sha256Hex(documents.map((d) => d.digest).join(','));
-      if (!options.force && (await this.isUnchanged(key, contentDigest, configDigest))) {
+      const previous = await this.previousRefresh(key);
+      const sameConfig = previous?.config_digest === configDigest && previous.state !== 'error';
+      const fetched = await this.withTimeout(this.fetch(namespace, plugin, source, {
+        previousState: sameConfig ? (previous?.provider_state ?? undefined) : undefined,
+        force: options.force ?? false,
+      }));
+      const unchangedResult = async () => {
         outcome.status = 'unchanged';
         outcome.entityCount = await this.countEntities(key);
         return finish();
+      };
+      if (fetched.unchanged) return await unchangedResult();
+      const { documents } = fetched;
+      const contentDigest = sha256Hex(documents.map((d) => d.digest).join(','));
+      if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
+      for (const failed of fetched.failedDocuments ?? []) {
+        outcome.rejectedCount += 1;
+        if (outcome.ingestErrors.length < MAX_INGEST_ERRORS) {
+          outcome.ingestErrors.push({ file: failed.file, line: failed.line ?? 1, column: failed.column ?? 1, path: '', message: failed.message });
+        }
       }
       const perKind = this.ingest(plugin, source, documents, outcome);
       await inSourceTransaction(this.deps.db, key, async (trx) => {
@@ -89,7 +103,7 @@ export class SourceRefresher {
         outcome.durationNs = Number(process.hrtime.bigint() - started);
         await this.writeStatus(trx, key, {
           state: outcome.rejectedCount > 0 ? 'partially_available' : 'available',
-          outcome, contentDigest, configDigest, success: true,
+          outcome, contentDigest, configDigest, success: true, providerState: fetched.state ?? null,
         });
       });
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
@@ -106,18 +120,26 @@ export class SourceRefresher {
       outcome.entityCount = remaining;
       outcome.durationNs = Number(process.hrtime.bigint() - started);
       await this.writeStatus(this.deps.db, key, {
-        state: remaining > 0 ? 'partially_available' : 'error', outcome, contentDigest: null, configDigest, success: false,
+        state: remaining > 0 ? 'partially_available' : 'error', outcome, contentDigest: null, configDigest, success: false, providerState: null,
       });
       return finish();
     }
   }
 
-  /** Refreshes every enabled source of every active plugin in the given namespaces, `concurrency` at a time. */
-  async refreshAll(namespaces: readonly string[], concurrency: number, onDone: (outcome: RefreshOutcome) => void = () => undefined): Promise<RefreshOutcome[]> {
+  /**
+   * Refreshes every enabled source of every active plugin (or of `onlyPlugin`) in the given
+   * namespaces, `concurrency` at a time. Failures are recorded per source, never thrown.
+   */
+  async refreshAll(
+    namespaces: readonly string[],
+    concurrency: number,
+    onDone: (outcome: RefreshOutcome) => void = () => undefined,
+    onlyPlugin?: string,
+  ): Promise<RefreshOutcome[]> {
     const work: (() => Promise<RefreshOutcome>)[] = [];
     for (const namespace of namespaces) {
       for (const plugin of this.deps.registry.list()) {
-        if (plugin.state !== 'active') continue;
+        if (plugin.state !== 'active' || (onlyPlugin !== undefined && plugin.name !== onlyPlugin)) continue;
         for (const source of this.deps.catalog.sources(namespace, plugin.name)) {
           if (source.enabled) work.push(() => this.refresh(namespace, plugin, source));
         }
@@ -137,14 +159,19 @@ export class SourceRefresher {
     return n;
   }
 
-  private async fetch(plugin: RegisteredPlugin, source: SourceConfig): Promise<FetchedDocument[]> {
+  private async fetch(
+    namespace: string,
+    plugin: RegisteredPlugin,
+    source: SourceConfig,
+    options: { previousState?: Record<string, unknown>; force: boolean },
+  ): Promise<FetchResult> {
     if (source.problems.length > 0) throw new ProviderError(source.problems.join('; '));
     if (!plugin.decl.sourceTypes.includes(source.type)) {
       throw new ProviderError(`unsupported source type "${source.type}" for plugin "${plugin.name}"; supported types: ${plugin.decl.sourceTypes.join(', ')}`);
     }
     const provider = this.deps.providers[source.type];
     if (!provider) throw new ProviderError(`source type "${source.type}" is not available in this server build`);
-    return [await provider(source, this.deps.settings)];
+    return provider.fetch({ source, location: { namespace, plugin: plugin.name, sourceId: source.id }, ...options });
   }
 
   /** Parses and validates every document; returns the accepted entities per kind. */
@@ -183,15 +210,14 @@ export class SourceRefresher {
     return perKind;
   }
 
-  private async isUnchanged(key: { namespace: string; plugin: string; sourceId: string }, contentDigest: string, configDigest: string): Promise<boolean> {
-    const row = await this.deps.db
+  private previousRefresh(key: { namespace: string; plugin: string; sourceId: string }) {
+    return this.deps.db
       .selectFrom('catalog_refresh_status')
-      .select(['content_digest', 'config_digest', 'state'])
+      .select(['content_digest', 'config_digest', 'state', 'provider_state'])
       .where('namespace', '=', key.namespace)
       .where('plugin', '=', key.plugin)
       .where('source_id', '=', key.sourceId)
       .executeTakeFirst();
-    return row?.content_digest === contentDigest && row.config_digest === configDigest && row.state !== 'error';
   }
 
   private async countEntities(key: { namespace: string; plugin: string; sourceId: string }): Promise<number> {
@@ -208,7 +234,14 @@ export class SourceRefresher {
   private async writeStatus(
     db: Kysely<Database>,
     key: { namespace: string; plugin: string; sourceId: string },
-    input: { state: string; outcome: RefreshOutcome; contentDigest: string | null; configDigest: string; success: boolean },
+    input: {
+      state: string;
+      outcome: RefreshOutcome;
+      contentDigest: string | null;
+      configDigest: string;
+      success: boolean;
+      providerState: Record<string, unknown> | null;
+    },
   ): Promise<void> {
     const now = new Date();
     const values = {
@@ -221,7 +254,9 @@ export class SourceRefresher {
       last_refresh_at: now,
       duration_ns: input.outcome.durationNs,
       updated_at: now,
-      ...(input.success ? { content_digest: input.contentDigest, last_success_at: now } : {}),
+      ...(input.success
+        ? { content_digest: input.contentDigest, provider_state: input.providerState ? JSON.stringify(input.providerState) : null, last_success_at: now }
+        : {}),
     };
     await db
       .insertInto('catalog_refresh_status')

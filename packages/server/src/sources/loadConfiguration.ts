@@ -21,11 +21,13 @@ export async function loadConfiguration(
   sourcesPath: string,
   db: Kysely<Database>,
   log: Logger,
+  /** The `--sources` document when startup already read it (file and none modes read it first). */
+  fileDocument?: SourcesDocument,
 ): Promise<Map<string, SourcesDocument>> {
   switch (mode) {
     case 'file':
     case 'none':
-      return new Map([[DEFAULT_NAMESPACE, await loadSourcesFile(sourcesPath)]]);
+      return new Map([[DEFAULT_NAMESPACE, fileDocument ?? (await loadSourcesFile(sourcesPath))]]);
     case 'db':
       return loadFromDatabase(sourcesPath, db, log);
     case 'k8s':

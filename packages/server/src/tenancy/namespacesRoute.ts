@@ -15,7 +15,7 @@ const CHECKS_IN_FLIGHT = 10;
  */
 export function registerNamespacesRoute(
   app: FastifyInstance,
-  deps: { tenancy: TenancySettings; authorizer: Authorizer; catalog: SourceCatalog; db: Kysely<Database> },
+  deps: { tenancy: TenancySettings; authorizer: Authorizer; catalog: SourceCatalog; database: { readonly db: Kysely<Database> } },
 ): void {
   app.get('/api/tenancy/v1alpha1/namespaces', {
     config: { authz: 'identity', namespace: 'exempt' },
@@ -43,11 +43,11 @@ export function registerNamespacesRoute(
 }
 
 /** `default`, then every other namespace with configuration, entities or governance records, sorted. */
-async function knownNamespaces(deps: { catalog: SourceCatalog; db: Kysely<Database> }): Promise<string[]> {
+async function knownNamespaces(deps: { catalog: SourceCatalog; database: { readonly db: Kysely<Database> } }): Promise<string[]> {
   const { rows } = await sql<{ namespace: string }>`
     SELECT DISTINCT namespace FROM catalog_entities
     UNION SELECT namespace FROM catalog_config_sections
-    UNION SELECT namespace FROM asset_governance`.execute(deps.db);
+    UNION SELECT namespace FROM asset_governance`.execute(deps.database.db);
   const others = new Set([...deps.catalog.namespaces(), ...rows.map((r) => r.namespace)]);
   others.delete(DEFAULT_NAMESPACE);
   return [DEFAULT_NAMESPACE, ...[...others].sort()];

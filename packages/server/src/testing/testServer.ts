@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { PluginDeclaration } from '@catalog/framework';
-import { loadBundledPlugins, REPOSITORY_ROOT } from '../bundledPlugins.js';
+import { loadBundledPlugins, REPOSITORY_ROOT, SERVER_VERSION } from '../bundledPlugins.js';
 import { parseServerConfig } from '../config/parseServerConfig.js';
 import { startServer, type RunningServer } from '../startServer.js';
 import { createPostgresTestDatabase, type TestDatabaseKind } from './databases.js';
@@ -48,7 +48,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     dropDatabase = created.drop;
   }
   const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' ? ['--data-dir=memory://'] : []), ...(options.args ?? [])];
-  const parsed = parseServerConfig(args, env, { defaults: { sourcesPath, uiDir: join(dir, 'ui'), version: '0.0.0-test' } });
+  const parsed = parseServerConfig(args, env, { defaults: { sourcesPath, uiDir: join(dir, 'ui'), version: SERVER_VERSION } });
   if (parsed.kind !== 'run') throw new Error(`unexpected ${parsed.kind}`);
 
   const logs: Record<string, unknown>[] = [];
@@ -61,7 +61,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const server = await startServer({
     config: parsed.config,
     plugins: options.plugins ?? (await loadBundledPlugins()),
-    version: '0.0.0-test',
+    version: SERVER_VERSION,
     logStream,
   });
   try {

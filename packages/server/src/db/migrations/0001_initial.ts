@@ -82,6 +82,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       last_error TEXT,
       content_digest CHAR(64),
       config_digest CHAR(64),
+      provider_state JSONB,
       last_refresh_at TIMESTAMPTZ,
       last_success_at TIMESTAMPTZ,
       duration_ns BIGINT NOT NULL DEFAULT 0,

@@ -1,0 +1,346 @@
+import { open } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node, type YAMLMap } from 'yaml';
+import { StartupError } from '../errors.js';
+
+/**
+ * The `sources.yaml` format (spec 01 §4): strict for the envelope, free inside `properties`,
+ * `labels` items and `namedQueries`. Structural errors are fatal (01 §3.1 step 2); problems of one
+ * source are collected on that source so that it can be reported in `error` state (04 §13.12).
+ */
+
+export const MAX_SOURCES_FILE_BYTES = 1024 * 1024;
+/** 04 §15; also bounds alias expansion ("billion laughs"). */
+const MAX_YAML_ALIASES = 100;
+
+const SOURCE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+const MAX_SOURCE_ID_LENGTH = 63;
+const MAX_SOURCE_NAME_LENGTH = 256;
+/** Every provider type a plugin can support; which ones a given plugin supports is checked by its caller. */
+const PROVIDER_TYPES = ['yaml', 'git', 'http', 'hf'];
+
+const TOP_LEVEL_KEYS = new Set(['apiVersion', 'kind', 'catalogs']);
+const SECTION_KEYS = new Set(['sources', 'labels', 'namedQueries']);
+const SOURCE_KEYS = new Set(['id', 'name', 'type', 'enabled', 'labels', 'properties', 'includedItems', 'excludedItems']);
+
+export interface SourcesDocument {
+  apiVersion?: string;
+  kind?: string;
+  /** Config key (plugin name or configKey) → section. Keys of no registered plugin are kept. */
+  catalogs: Record<string, CatalogSection>;
+}
+
+export interface CatalogSection {
+  sources: SourceConfig[];
+  /** Label definitions of the model plugin (03), unvalidated. */
+  labels: Record<string, unknown>[];
+  /** name → field → {operator, value} (03), unvalidated. */
+  namedQueries: Record<string, unknown>;
+}
+
+export interface SourceConfig {
+  /** `''` when missing; `problems` then says so. */
+  id: string;
+  name: string;
+  type: string;
+  /** Absent or null in the file means enabled. */
+  enabled: boolean;
+  labels: string[];
+  /** Provider-specific, validated per type (04 §6, §14); relative paths resolve with resolveSourcePath. */
+  properties: Record<string, unknown>;
+  includedItems: string[];
+  excludedItems: string[];
+  /** 1-based line of the source entry in the file. */
+  line: number;
+  /** Semantic problems (04 §6 layer 3 messages); non-empty means the source cannot be loaded. */
+  problems: string[];
+}
+
+/** A structural error of a sources document, with its position when it has one. */
+export class SourcesDocumentError extends StartupError {
+  override readonly name = 'SourcesDocumentError';
+
+  constructor(
+    readonly filePath: string,
+    readonly detail: string,
+    readonly position?: { line: number; column: number },
+  ) {
+    super(
+      position === undefined
+        ? `${filePath}: ${detail}`
+        : `${filePath}: line ${position.line}, column ${position.column}: ${detail}`,
+    );
+  }
+}
+
+/** `filePath` only labels error messages; relative source paths resolve against its directory. */
+export function parseSourcesDocument(text: string, filePath: string): SourcesDocument {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_SOURCES_FILE_BYTES) throw tooLarge(filePath, size);
+
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const locate: Locate = (target) => {
+    const offset = typeof target === 'number' ? target : (target?.range?.[0] ?? 0);
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const at: PositionedError = (target, detail) => new SourcesDocumentError(filePath, detail, locate(target));
+
+  if ('empty' in documents) {
+    const [error] = documents.errors;
+    if (error !== undefined) throw at(error.pos[0], `YAML syntax error: ${error.message}`);
+    return { catalogs: {} };
+  }
+  if (documents.length > 1) {
+    throw at(documents[1].range[0], `expected one YAML document, found ${documents.length}`);
+  }
+  const [document] = documents;
+  const [error] = document.errors;
+  if (error !== undefined) throw at(error.pos[0], `YAML syntax error: ${error.message}`);
+  checkAliases(document, at);
+  return new EnvelopeReader(document, locate, at).read();
+}
+
+/** The file's text; a file over 1 MiB is refused by its size, without being read. */
+export async function readSourcesText(filePath: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(filePath, 'r');
+    const { size } = await handle.stat();
+    if (size > MAX_SOURCES_FILE_BYTES) throw tooLarge(filePath, size);
+    return await handle.readFile('utf8');
+  } catch (error) {
+    if (error instanceof SourcesDocumentError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new SourcesDocumentError(filePath, `cannot read the file (${code})`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+export async function loadSourcesFile(filePath: string): Promise<SourcesDocument> {
+  return parseSourcesDocument(await readSourcesText(filePath), filePath);
+}
+
+/** Relative `yamlCatalogPath`, `path` or file `repoUrl` values resolve against the sources file's directory. */
+export function resolveSourcePath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function tooLarge(filePath: string, size: number): SourcesDocumentError {
+  return new SourcesDocumentError(filePath, `file is larger than 1 MiB (${size} bytes, maximum ${MAX_SOURCES_FILE_BYTES})`);
+}
+
+type Locate = (target: Node | number | undefined) => { line: number; column: number };
+type PositionedError = (target: Node | number | undefined, detail: string) => SourcesDocumentError;
+
+/** Counts alias nodes, then lets `yaml` measure expansion, so nested aliases cannot blow up memory. */
+function checkAliases(document: Document, at: PositionedError): void {
+  let count = 0;
+  let firstAlias: Node | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      firstAlias ??= node;
+      if (++count > MAX_YAML_ALIASES) throw at(node, `too many YAML aliases (maximum ${MAX_YAML_ALIASES})`);
+    },
+  });
+  if (firstAlias === undefined) return;
+  try {
+    document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    throw at(firstAlias, `YAML alias error: ${(error as Error).message}`);
+  }
+}
+
+interface Entry {
+  key: string;
+  keyNode: Node;
+  value: Node | null;
+}
+
+class EnvelopeReader {
+  constructor(
+    private readonly document: Document,
+    private readonly locate: Locate,
+    private readonly at: PositionedError,
+  ) {}
+
+  read(): SourcesDocument {
+    const root = this.map(this.document.contents, 'the document');
+    const result: SourcesDocument = { catalogs: {} };
+    for (const { key, value } of this.entries(root, TOP_LEVEL_KEYS, 'the top level')) {
+      if (key === 'apiVersion' || key === 'kind') {
+        const text = this.string(value, key);
+        if (text !== undefined) result[key] = text;
+      } else {
+        const catalogs = this.map(value, 'catalogs');
+        for (const section of this.entries(catalogs, undefined, 'catalogs')) {
+          result.catalogs[section.key] = this.section(section.value, `catalogs.${section.key}`);
+        }
+      }
+    }
+    return result;
+  }
+
+  private section(node: Node | null, path: string): CatalogSection {
+    const section: CatalogSection = { sources: [], labels: [], namedQueries: {} };
+    const fields = this.entries(this.map(node, path), SECTION_KEYS, path);
+    for (const { key, value } of fields) {
+      if (key === 'sources') {
+        section.sources = this.sources(value, `${path}.sources`);
+      } else if (key === 'labels') {
+        section.labels = this.list(value, `${path}.labels`, 'a list of maps').map((item) => {
+          if (!isMap(item)) throw this.at(item ?? value ?? undefined, `${path}.labels must be a list of maps`);
+          return this.plain(item) as Record<string, unknown>;
+        });
+      } else {
+        section.namedQueries = this.plain(this.map(value, `${path}.namedQueries`)) as Record<string, unknown>;
+      }
+    }
+    return section;
+  }
+
+  private sources(node: Node | null, path: string): SourceConfig[] {
+    const firstLineById = new Map<string, number>();
+    return this.list(node, path, 'a list of sources').map((item, index) => {
+      const source = this.source(item, `${path}[${index}]`, node);
+      if (source.id !== '') {
+        const firstLine = firstLineById.get(source.id);
+        if (firstLine !== undefined) {
+          const idNode = (item as YAMLMap).get('id', true) as Node | undefined;
+          throw this.at(idNode, `duplicate source id "${source.id}" in ${path} (first defined at line ${firstLine})`);
+        }
+        firstLineById.set(source.id, source.line);
+      }
+      return source;
+    });
+  }
+
+  private source(node: Node | null, path: string, list: Node | null): SourceConfig {
+    const map = this.map(node, path);
+    if (map === undefined) throw this.at(node ?? list ?? undefined, `${path} must be a map`);
+    const source: SourceConfig = {
+      id: '',
+      name: '',
+      type: '',
+      enabled: true,
+      labels: [],
+      properties: {},
+      includedItems: [],
+      excludedItems: [],
+      line: this.locate(map).line,
+      problems: [],
+    };
+    for (const { key, value } of this.entries(map, SOURCE_KEYS, path)) {
+      const fieldPath = `${path}.${key}`;
+      switch (key) {
+        case 'id':
+        case 'name':
+        case 'type':
+          source[key] = this.string(value, fieldPath) ?? '';
+          break;
+        case 'enabled':
+          source.enabled = this.boolean(value, fieldPath) ?? true;
+          break;
+        case 'labels':
+        case 'includedItems':
+        case 'excludedItems':
+          source[key] = this.stringList(value, fieldPath);
+          break;
+        case 'properties':
+          source.properties = this.plain(this.map(value, fieldPath)) as Record<string, unknown>;
+          break;
+      }
+    }
+    source.problems = sourceProblems(source);
+    return source;
+  }
+
+  /** Pairs of a map, checked against `allowed` (all keys allowed when undefined). */
+  private entries(map: YAMLMap | undefined, allowed: ReadonlySet<string> | undefined, where: string): Entry[] {
+    if (map === undefined) return [];
+    return map.items.map((pair) => {
+      const keyNode = pair.key as Node | null;
+      if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
+        throw this.at(keyNode ?? map, `keys in ${where} must be strings`);
+      }
+      const key = String(keyNode.value);
+      if (allowed !== undefined && !allowed.has(key)) throw this.at(keyNode, `unknown key "${key}" in ${where}`);
+      return { key, keyNode, value: this.deref(pair.value as Node | null) };
+    });
+  }
+
+  /** A map, or `undefined` for an absent/null value (an empty optional field in YAML). */
+  private map(node: Node | null | undefined, path: string): YAMLMap | undefined {
+    const target = this.deref(node ?? null);
+    if (target === null || isNull(target)) return undefined;
+    if (!isMap(target)) throw this.at(target, `${path} must be a map`);
+    return target;
+  }
+
+  private list(node: Node | null, path: string, expected: string): Array<Node | null> {
+    if (node === null || isNull(node)) return [];
+    if (!isSeq(node)) throw this.at(node, `${path} must be ${expected}`);
+    return node.items.map((item) => this.deref(item as Node | null));
+  }
+
+  private string(node: Node | null, path: string): string | undefined {
+    if (node === null || isNull(node)) return undefined;
+    if (!isScalar(node) || typeof node.value !== 'string') throw this.at(node, `${path} must be a string`);
+    return node.value;
+  }
+
+  private boolean(node: Node | null, path: string): boolean | undefined {
+    if (node === null || isNull(node)) return undefined;
+    if (!isScalar(node) || typeof node.value !== 'boolean') throw this.at(node, `${path} must be a boolean`);
+    return node.value;
+  }
+
+  private stringList(node: Node | null, path: string): string[] {
+    return this.list(node, path, 'a list of strings').map((item) => {
+      if (!isScalar(item) || typeof item.value !== 'string') throw this.at(item ?? node ?? undefined, `${path} must be a list of strings`);
+      return item.value;
+    });
+  }
+
+  private plain(node: Node | undefined): unknown {
+    return node === undefined ? {} : node.toJS(this.document, { maxAliasCount: MAX_YAML_ALIASES });
+  }
+
+  private deref(node: Node | null): Node | null {
+    return isAlias(node) ? ((node.resolve(this.document) as Node | undefined) ?? null) : node;
+  }
+}
+
+function isNull(node: Node): boolean {
+  return isScalar(node) && node.value === null;
+}
+
+/** Layer 3 (semantic) checks of 04 §6 that need no plugin knowledge, with its exact messages. */
+function sourceProblems(source: SourceConfig): string[] {
+  const problems: string[] = [];
+  if (source.id === '') {
+    problems.push('source ID is required');
+  } else {
+    if (!SOURCE_ID_PATTERN.test(source.id)) {
+      problems.push(
+        'source ID must contain only lowercase alphanumeric characters, hyphens, and underscores, and must start with a letter or digit',
+      );
+    }
+    if (source.id.length > MAX_SOURCE_ID_LENGTH) problems.push('source ID must be 63 characters or fewer');
+  }
+  if (source.name === '') problems.push('source name is required');
+  else if ([...source.name].length > MAX_SOURCE_NAME_LENGTH) problems.push('source name must be 256 characters or fewer');
+  if (source.type === '') problems.push('source type is required');
+  else if (!PROVIDER_TYPES.includes(source.type)) {
+    problems.push(`unsupported source type "${source.type}"; supported types: ${PROVIDER_TYPES.join(', ')}`);
+  }
+  for (const field of ['includedItems', 'excludedItems'] as const) {
+    source[field].forEach((pattern, index) => {
+      if (pattern === '') problems.push(`${field}[${index}] must not be empty`);
+    });
+  }
+  if (source.labels.includes('')) problems.push('label must not be empty');
+  return problems;
+}
