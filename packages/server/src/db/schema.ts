@@ -5,6 +5,13 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
  * every tenant table carries `namespace` (spec 05 §1.8), leading every key and request index.
  */
 
+export interface EntityLinkRow {
+  kind: string;
+  plugin: string;
+  name: string;
+  field: string;
+}
+
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** JSON columns are written as JSON text (pg would turn a JS array parameter into a PostgreSQL array). */
 type Json<T extends object | null = Record<string, unknown>> = JSONColumnType<T, string, string>;
@@ -22,6 +29,10 @@ export interface EntityTable {
   /** SHA-256 of the canonical JSON of `doc`, 64 lowercase hex. */
   digest: string;
   provenance: Json<Record<string, unknown>>;
+  /** Cross-asset references extracted at ingest (`EntityLink[]`), resolved at read time. */
+  links: ColumnType<EntityLinkRow[], string | undefined, string>;
+  /** `Kind:name` of every link target: the GIN-indexed reverse-lookup keys. */
+  link_keys: ColumnType<string[], string[] | undefined, string[]>;
   /** Lower-cased `name`, the default sort key (kept as a column so the keyset index can use it). */
   name_lower: string;
   created_at: Timestamp;

@@ -8,7 +8,8 @@ import { listEntities } from '../query/listEntities.js';
 import type { SourceCatalog } from '../sources/SourceCatalog.js';
 import { entityResponseSchema, listResponseSchema } from './entityResponseSchema.js';
 import { findEntityByName } from './findEntityByName.js';
-import type { RegisteredPlugin } from './PluginRegistry.js';
+import type { PluginRegistry, RegisteredPlugin } from './PluginRegistry.js';
+import { resolveLinks } from './resolveLinks.js';
 import { serializeEntity, type EntityRow } from './serializeEntity.js';
 import { ErrorResponse } from '../http/errorSchema.js';
 
@@ -33,6 +34,7 @@ export interface EntityRouteDependencies {
   /** Read at request time: the database opens after the routes are registered (spec 01 §3.1). */
   database: { readonly db: Kysely<Database> };
   catalog: SourceCatalog;
+  registry: PluginRegistry;
   governance: GovernanceSettings;
 }
 
@@ -59,8 +61,10 @@ export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlu
           defaultLifecycleState: defaultState,
           params: request.query as Record<string, string | undefined>,
         });
+        const rows = page.rows as EntityRow[];
+        const links = await resolveLinks(deps.database.db, namespace, rows.map((row) => row.links ?? []), deps);
         return {
-          items: page.rows.map((row) => serializeEntity(row as EntityRow, defaultState)),
+          items: rows.map((row, i) => serializeEntity(row, defaultState, { links: links[i] })),
           size: page.rows.length,
           pageSize: page.pageSize,
           totalSize: page.totalSize,
@@ -87,7 +91,8 @@ export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlu
         if (!row) {
           throw new NotFoundError(`${kind.notFoundPhrase} "${name}" not found${sourceId ? ` in source "${sourceId}"` : ''}`);
         }
-        return serializeEntity(row, defaultState, true);
+        const [links] = await resolveLinks(deps.database.db, namespace, [row.links ?? []], deps);
+        return serializeEntity(row, defaultState, { withProvenance: true, links });
       },
     });
   }

@@ -22,7 +22,7 @@ export async function findEntityByName(
       join.onRef('g.namespace', '=', 'e.namespace').onRef('g.plugin', '=', 'e.plugin').onRef('g.kind', '=', 'e.kind').onRef('g.name', '=', 'e.name'),
     )
     .select([
-      'e.id', 'e.name', 'e.source_id', 'e.doc', 'e.digest', 'e.provenance', 'e.created_at', 'e.updated_at',
+      'e.id', 'e.name', 'e.source_id', 'e.doc', 'e.digest', 'e.provenance', 'e.links', 'e.created_at', 'e.updated_at',
       'o.tags', 'o.annotations', 'o.lifecycle', sql<string | null>`g.lifecycle_state`.as('governance_state'),
     ])
     .where('e.namespace', '=', key.namespace)

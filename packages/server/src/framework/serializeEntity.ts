@@ -1,3 +1,6 @@
+import type { EntityLink } from './links.js';
+import type { ResolvedLink } from './resolveLinks.js';
+
 /** An entity row joined with its overlay and governance record, as the read queries return it. */
 export interface EntityRow {
   id: string;
@@ -6,6 +9,7 @@ export interface EntityRow {
   doc: Record<string, unknown>;
   digest: string;
   provenance?: Record<string, unknown>;
+  links?: EntityLink[];
   created_at: Date;
   updated_at: Date;
   tags: string[] | null;
@@ -18,7 +22,11 @@ export interface EntityRow {
  * The served entity (spec 01 §10.2): the native document plus the framework fields. Optional values
  * are omitted rather than null; timestamps come from the source when it gave them.
  */
-export function serializeEntity(row: EntityRow, defaultLifecycleState: string, withProvenance = false): Record<string, unknown> {
+export function serializeEntity(
+  row: EntityRow,
+  defaultLifecycleState: string,
+  options: { withProvenance?: boolean; links?: readonly ResolvedLink[] } = {},
+): Record<string, unknown> {
   const { doc } = row;
   const entity: Record<string, unknown> = {
     id: String(row.id),
@@ -33,7 +41,8 @@ export function serializeEntity(row: EntityRow, defaultLifecycleState: string, w
   if (row.tags && row.tags.length > 0) entity.tags = row.tags;
   if (row.annotations && Object.keys(row.annotations).length > 0) entity.annotations = row.annotations;
   if (row.lifecycle) entity.lifecycle = row.lifecycle;
-  if (withProvenance) entity.provenance = { ...(row.provenance ?? {}), entityDigest: row.digest };
+  if (options.links && options.links.length > 0) entity.links = { related: options.links };
+  if (options.withProvenance) entity.provenance = { ...(row.provenance ?? {}), entityDigest: row.digest };
   return entity;
 }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { BaseLogger } from 'pino';
 import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { Database } from '../db/schema.js';
+import { extractLinks } from '../framework/links.js';
 import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
 import { canonicalJson, sha256Hex } from '../ingest/digest.js';
 import { parseSourceDocument } from '../ingest/parseDocument.js';
@@ -196,7 +197,9 @@ export class SourceRefresher {
           this.deps.log.warn({ namespace: outcome.namespace, plugin: plugin.name, sourceId: source.id, ...item }, 'entry rejected');
         }
         const entities = perKind.get(kind.decl.kind)!;
-        for (const entry of result.accepted) entities.push({ name: entry.name, doc: entry.doc, provenance: document.provenance });
+        for (const entry of result.accepted) {
+          entities.push({ name: entry.name, doc: entry.doc, provenance: document.provenance, links: extractLinks(kind.decl.references, entry.doc) });
+        }
         accepted += result.accepted.length;
       }
     }

@@ -1,11 +1,14 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { EntityLink } from '../framework/links.js';
+import { linkKeys } from '../framework/links.js';
 import { contentDigest } from '../ingest/digest.js';
 
 export interface EntityToApply {
   name: string;
   doc: Record<string, unknown>;
   provenance: Record<string, unknown>;
+  links: EntityLink[];
 }
 
 export interface ApplyCounts {
@@ -36,7 +39,7 @@ export async function applyKindEntities(
 ): Promise<ApplyCounts> {
   const existing = await trx
     .selectFrom('catalog_entities')
-    .select(['id', 'name', 'digest'])
+    .select(['id', 'name', 'digest', 'links'])
     .where('namespace', '=', key.namespace)
     .where('plugin', '=', key.plugin)
     .where('kind', '=', key.kind)
@@ -44,18 +47,21 @@ export async function applyKindEntities(
     .execute();
   const byName = new Map(existing.map((row) => [row.name, row]));
 
-  const inserts: { name: string; doc: string; digest: string; provenance: string }[] = [];
-  const updates: { id: string; doc: string; digest: string; provenance: string }[] = [];
+  type Row = { doc: string; digest: string; provenance: string; links: string; link_keys: string[] };
+  const inserts: (Row & { name: string })[] = [];
+  const updates: (Row & { id: string })[] = [];
   let unchanged = 0;
   for (const entity of entities) {
     const digest = contentDigest(entity.doc);
+    const links = JSON.stringify(entity.links);
     const current = byName.get(entity.name);
     byName.delete(entity.name);
-    if (current?.digest === digest) {
+    // Links derive from the document and the kind's declared references, which a new release may change.
+    if (current?.digest === digest && JSON.stringify(current.links) === links) {
       unchanged++;
       continue;
     }
-    const row = { doc: JSON.stringify(entity.doc), digest, provenance: JSON.stringify(entity.provenance) };
+    const row = { doc: JSON.stringify(entity.doc), digest, provenance: JSON.stringify(entity.provenance), links, link_keys: linkKeys(entity.links) };
     if (current) updates.push({ id: current.id, ...row });
     else inserts.push({ name: entity.name, ...row });
   }
@@ -75,17 +81,21 @@ export async function applyKindEntities(
           doc: row.doc,
           digest: row.digest,
           provenance: row.provenance,
+          links: row.links,
+          link_keys: row.link_keys,
         })),
       )
       .execute();
   }
   for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
     const values = sql.join(
-      updates.slice(i, i + UPDATE_BATCH).map((u) => sql`(${u.id}::bigint, ${u.doc}::jsonb, ${u.digest}, ${u.provenance}::jsonb)`),
+      updates
+        .slice(i, i + UPDATE_BATCH)
+        .map((u) => sql`(${u.id}::bigint, ${u.doc}::jsonb, ${u.digest}, ${u.provenance}::jsonb, ${u.links}::jsonb, ${u.link_keys}::text[])`),
     );
     await sql`UPDATE catalog_entities AS e
-      SET doc = v.doc, digest = v.digest, provenance = v.provenance, updated_at = now()
-      FROM (VALUES ${values}) AS v(id, doc, digest, provenance)
+      SET doc = v.doc, digest = v.digest, provenance = v.provenance, links = v.links, link_keys = v.link_keys, updated_at = now()
+      FROM (VALUES ${values}) AS v(id, doc, digest, provenance, links, link_keys)
       WHERE e.id = v.id`.execute(trx);
   }
   if (removedIds.length > 0) {

@@ -18,10 +18,14 @@ export async function up(db: Kysely<any>): Promise<void> {
       doc JSONB NOT NULL,
       digest CHAR(64) NOT NULL,
       provenance JSONB NOT NULL DEFAULT '{}'::jsonb,
+      links JSONB NOT NULL DEFAULT '[]'::jsonb,
+      link_keys TEXT[] NOT NULL DEFAULT '{}',
       created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
     )`.execute(db);
   await addNamespace(db, 'catalog_entities');
+  // Reverse lookup of cross-asset references (`references=Kind:name`, spec 02 §2.6).
+  await sql`CREATE INDEX IF NOT EXISTS catalog_entities_link_keys ON catalog_entities USING GIN (link_keys)`.execute(db);
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_entities_identity
     ON catalog_entities (namespace, plugin, kind, source_id, name)`.execute(db);
   // The default list order (name, case-insensitive, then exact, then source and row id) as one index,
