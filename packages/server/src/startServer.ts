@@ -16,6 +16,7 @@ import { createYamlProvider } from './providers/yamlProvider.js';
 import { loadConfiguration } from './sources/loadConfiguration.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
 import { SourceRefresher } from './sources/SourceRefresher.js';
+import { SourceScheduler } from './sources/SourceScheduler.js';
 
 const DB_PROBE_TIMEOUT_MS = 2_000;
 const DB_PROBE_CACHE_MS = 1_000;
@@ -55,6 +56,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const plugins = options.plugins.filter((p) => !config.disabledPlugins.includes(p.name));
 
   let refresher: SourceRefresher | undefined;
+  let scheduler: SourceScheduler | undefined;
   const registry = new PluginRegistry(plugins, logger, (plugin) => {
     // A plugin that recovered after a failed init gets its sources loaded now.
     logger.info({ plugin: plugin.name }, 'plugin recovered');
@@ -155,6 +157,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       log: logger,
     });
     const namespaces = catalog.namespaces();
+    scheduler = new SourceScheduler({ registry, catalog, refresher, baseDir: fetchContext.baseDir, log: logger });
+    await scheduler.snapshot();
     lifecycle.startInitialLoad(refresher.countRefreshable(namespaces));
     loadTimer = setTimeout(() => {
       lifecycle.initialLoadTimedOut();
@@ -172,6 +176,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         clearTimeout(loadTimer);
         lifecycle.initialLoad.complete = true;
         resolveLoad();
+        if (!lifecycle.shuttingDown) scheduler!.start();
       });
   })();
 
@@ -180,6 +185,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     closing ??= (async () => {
       lifecycle.shuttingDown = true;
       clearTimeout(loadTimer);
+      scheduler?.stop();
       await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
       await started.catch(() => undefined);
       await registry.stopAll();

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CommonEntityFields, definePlugin, Enum, type PluginDeclaration } from '@catalog/framework';
+import { Type } from '@sinclair/typebox';
+import { describeEachDatabase } from '../testing/databases.js';
+import { startTestServer, type TestServer } from '../testing/testServer.js';
+
+const fields = {
+  columns: [{ name: 'name', displayName: 'Name', path: 'name', type: 'string' as const, sortable: true }],
+  filterFields: [],
+  detailFields: [],
+};
+
+/** Two small catalogs: gadgets reference parts; enough to exercise refresh and links end to end. */
+const parts: PluginDeclaration = definePlugin({
+  name: 'parts', version: 'v1alpha1', displayName: 'Parts', description: 'Parts', icon: 'wrench', sourceTypes: ['yaml'],
+  entities: [{
+    kind: 'Part', plural: 'parts', displayName: 'Part', description: 'A part', notFoundPhrase: 'part',
+    schema: Type.Object({ ...CommonEntityFields, material: Enum(['steel', 'wood']) }, { additionalProperties: false }),
+    fields, uiHints: { icon: 'wrench', nameField: 'name', detailSections: [] }, cliDefaultColumns: ['name'],
+  }],
+});
+const gadgets: PluginDeclaration = definePlugin({
+  name: 'gadgets', version: 'v1alpha1', displayName: 'Gadgets', description: 'Gadgets', icon: 'wrench', sourceTypes: ['yaml'],
+  entities: [{
+    kind: 'Gadget', plural: 'gadgets', displayName: 'Gadget', description: 'A gadget', notFoundPhrase: 'gadget',
+    schema: Type.Object({ ...CommonEntityFields, parts: Type.Optional(Type.Array(Type.Object({ partRef: Type.String() }, { additionalProperties: false }))) }, { additionalProperties: false }),
+    references: [{ field: 'parts[].partRef', plugin: 'parts', kind: 'Part' }],
+    fields, uiHints: { icon: 'wrench', nameField: 'name', detailSections: [] }, cliDefaultColumns: ['name'],
+  }],
+});
+
+const SOURCES = `catalogs:
+  parts:
+    sources:
+      - {id: parts-a, name: Parts A, type: yaml, properties: {yamlCatalogPath: parts-a.yaml}}
+      - {id: parts-b, name: Parts B, type: yaml, properties: {yamlCatalogPath: parts-b.yaml}}
+  gadgets:
+    sources:
+      - {id: gadgets, name: Gadgets, type: yaml, properties: {yamlCatalogPath: gadgets.yaml}}
+      - {id: broken, name: Broken, type: yaml, properties: {yamlCatalogPath: broken.yaml}}
+`;
+const PARTS_A = 'parts:\n  - {name: bolt, material: steel}\n  - {name: plank, material: wood}\n';
+const PARTS_B = 'parts:\n  - {name: bolt, material: wood}\n  - {name: gear, material: plastic}\n';
+const GADGETS = `gadgets:
+  - name: shelf
+    parts: [{partRef: plank}, {partRef: bolt}, {partRef: hinge}]
+  - name: clock
+    parts: [{partRef: gear}]
+`;
+
+function body(response: { body: string }) {
+  return JSON.parse(response.body) as Record<string, any>;
+}
+
+describeEachDatabase('refresh and links', (kind) => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({
+      kind,
+      plugins: [parts, gadgets],
+      files: { 'sources.yaml': SOURCES, 'parts-a.yaml': PARTS_A, 'parts-b.yaml': PARTS_B, 'gadgets.yaml': GADGETS, 'broken.yaml': 'gadgets: [unclosed\n' },
+    });
+  });
+  after(() => t.close());
+
+  test('a bad entry is rejected and the rest of the source loads', async () => {
+    const list = body(await t.inject('/api/parts_catalog/v1alpha1/parts?pageSize=10'));
+    assert.deepEqual(list.items.map((p: any) => `${p.name}@${p.sourceId}`), ['bolt@parts-a', 'bolt@parts-b', 'plank@parts-a']);
+    const rejected = t.logs.find((l) => l.msg === 'entry rejected' && l.name === 'gear');
+    assert.ok(rejected, 'the rejected entry is logged with its name');
+    assert.equal(rejected.path, 'parts[1].material');
+    assert.equal(rejected.line, 3);
+  });
+
+  test('get-by-name takes the earlier source; sourceId selects the other', async () => {
+    assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/bolt')).material, 'steel');
+    assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/bolt?sourceId=parts-b')).material, 'wood');
+  });
+
+  test('links resolve at read time, in declaration order, with dangling references reported', async () => {
+    const shelf = body(await t.inject('/api/gadgets_catalog/v1alpha1/gadgets/shelf'));
+    assert.deepEqual(shelf.links.related, [
+      { kind: 'Part', plugin: 'parts', name: 'plank', field: 'parts[0].partRef', resolved: true, sourceId: 'parts-a', href: '/api/parts_catalog/v1alpha1/parts/plank' },
+      { kind: 'Part', plugin: 'parts', name: 'bolt', field: 'parts[1].partRef', resolved: true, sourceId: 'parts-a', href: '/api/parts_catalog/v1alpha1/parts/bolt' },
+      { kind: 'Part', plugin: 'parts', name: 'hinge', field: 'parts[2].partRef', resolved: false },
+    ]);
+    const list = body(await t.inject('/api/gadgets_catalog/v1alpha1/gadgets'));
+    const clock = list.items.find((g: any) => g.name === 'clock');
+    assert.deepEqual(clock.links.related, [{ kind: 'Part', plugin: 'parts', name: 'gear', field: 'parts[0].partRef', resolved: false }]);
+  });
+
+  test('a document that fails to parse leaves the source without data and the others serving', async () => {
+    const failed = t.logs.find((l) => l.msg === 'source refresh failed' && l.sourceId === 'broken');
+    assert.ok(failed);
+    assert.match(String(failed.error), /^broken\.yaml at line \d+, column \d+: YAML parse error/);
+    assert.equal(body(await t.inject('/api/gadgets_catalog/v1alpha1/gadgets')).totalSize, 2);
+  });
+
+  test('a watched file edited on disk is picked up within 10 s, keeping ids of unchanged entities', async () => {
+    const before = body(await t.inject('/api/parts_catalog/v1alpha1/parts/plank?sourceId=parts-a'));
+    writeFileSync(join(t.dir, 'parts-a.yaml'), 'parts:\n  - {name: bolt, material: wood}\n  - {name: plank, material: wood}\n  - {name: hinge, material: steel}\n');
+    let shelf: Record<string, any> = {};
+    for (let i = 0; i < 40; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      shelf = body(await t.inject('/api/gadgets_catalog/v1alpha1/gadgets/shelf'));
+      if (shelf.links.related[2].resolved) break;
+    }
+    // The gadget source was not refreshed: its link flipped because the target now exists.
+    assert.equal(shelf.links.related[2].resolved, true);
+    const after = body(await t.inject('/api/parts_catalog/v1alpha1/parts/plank?sourceId=parts-a'));
+    assert.equal(after.id, before.id);
+    assert.equal(after.lastUpdateTimeSinceEpoch, before.lastUpdateTimeSinceEpoch);
+    const bolt = body(await t.inject('/api/parts_catalog/v1alpha1/parts/bolt'));
+    assert.equal(bolt.material, 'wood');
+  });
+});
