@@ -1,4 +1,6 @@
-import { dirname } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { PluginDeclaration } from '@catalog/framework';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -12,6 +14,10 @@ import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js'
 import { Lifecycle } from './health/Lifecycle.js';
 import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createGitProvider } from './providers/gitProvider.js';
+import { createHttpProvider } from './providers/httpProvider.js';
+import { createSecretResolver } from './providers/secretRefs.js';
+import type { FetchContext, Provider } from './providers/types.js';
 import { createYamlProvider } from './providers/yamlProvider.js';
 import { loadConfiguration } from './sources/loadConfiguration.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
@@ -147,7 +153,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       db: database.db,
       registry,
       catalog: catalog,
-      providers: { yaml: createYamlProvider(fetchContext) },
+      providers: createProviders(config, fetchContext),
       settings: {
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
@@ -197,6 +203,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // Startup failures after the listener is bound still end the process with the right exit code.
   started.catch(() => undefined);
   return { app, url, logger, started, initialLoad, close };
+}
+
+/** Every provider type this server can fetch from, keyed by source `type`. */
+function createProviders(config: ServerConfig, fetchContext: FetchContext): Record<string, Provider> {
+  const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
+  const workDir = config.dataDir === MEMORY_DATA_DIR ? mkdtempSync(join(tmpdir(), 'catalog-git-')) : join(config.dataDir, 'git');
+  const providers = [
+    createYamlProvider(fetchContext),
+    createGitProvider({ fetchContext, workDir, allowedSchemes: config.git.allowedSchemes, timeoutSeconds: config.git.timeoutSeconds, resolveSecret }),
+    createHttpProvider({ fetchContext, timeoutSeconds: config.httpProvider.timeoutSeconds, resolveSecret }),
+  ];
+  return Object.fromEntries(providers.map((provider) => [provider.type, provider]));
 }
 
 function createDatabaseProbe(lifecycle: Lifecycle, current: () => CatalogDatabase | undefined, metrics: ReturnType<typeof createMetrics>) {

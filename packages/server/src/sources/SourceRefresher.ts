@@ -85,13 +85,7 @@ export class SourceRefresher {
       const { documents } = fetched;
       const contentDigest = sha256Hex(documents.map((d) => d.digest).join(','));
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
-      for (const failed of fetched.failedDocuments ?? []) {
-        outcome.rejectedCount += 1;
-        if (outcome.ingestErrors.length < MAX_INGEST_ERRORS) {
-          outcome.ingestErrors.push({ file: failed.file, line: failed.line ?? 1, column: failed.column ?? 1, path: '', message: failed.message });
-        }
-      }
-      const perKind = this.ingest(plugin, source, documents, outcome);
+      const perKind = this.ingest(plugin, source, documents, fetched.failedDocuments ?? [], outcome);
       await inSourceTransaction(this.deps.db, key, async (trx) => {
         for (const [kind, entities] of perKind) {
           const counts = await applyKindEntities(trx, { ...key, kind }, entities);
@@ -176,34 +170,58 @@ export class SourceRefresher {
   }
 
   /** Parses and validates every document; returns the accepted entities per kind. */
-  private ingest(plugin: RegisteredPlugin, source: SourceConfig, documents: FetchedDocument[], outcome: RefreshOutcome): Map<string, EntityToApply[]> {
+  /**
+   * Parses and validates every document; returns the accepted entities per kind. A single-document
+   * source fails as a whole on a document-level error. In a multi-file source (git) a broken file
+   * counts as one rejection and the other files load, and a file without the kind's key is skipped
+   * (one repository may hold several catalogs); only when no file loads does the refresh fail.
+   */
+  private ingest(
+    plugin: RegisteredPlugin,
+    source: SourceConfig,
+    documents: FetchedDocument[],
+    failedDocuments: readonly { file: string; message: string; line?: number; column?: number }[],
+    outcome: RefreshOutcome,
+  ): Map<string, EntityToApply[]> {
     const perKind = new Map<string, EntityToApply[]>(plugin.kinds.map((k) => [k.decl.kind, []]));
-    let documentsWithKey = 0;
+    const seenNames = new Map(plugin.kinds.map((k) => [k.decl.kind, new Map()]));
+    const multiFile = documents.length + failedDocuments.length > 1;
+    const reject = (item: IngestError) => {
+      outcome.rejectedCount += 1;
+      if (outcome.ingestErrors.length < MAX_INGEST_ERRORS) outcome.ingestErrors.push(item);
+      this.deps.log.warn({ namespace: outcome.namespace, plugin: plugin.name, sourceId: source.id, ...item }, 'entry rejected');
+    };
+    for (const failed of failedDocuments) reject({ file: failed.file, line: failed.line ?? 1, column: failed.column ?? 1, path: '', message: failed.message });
+    let documentsLoaded = 0;
     let accepted = 0;
     for (const document of documents) {
+      let hasKey = false;
       for (const kind of plugin.kinds) {
         const parsed = parseSourceDocument(document.text, { file: document.file, maxBytes: this.deps.settings.maxBytes, yamlKey: kind.yamlKey });
         if (!parsed.ok) {
-          if (parsed.error.missingKey && plugin.kinds.length > 1) continue;
-          throw new IngestFailure(describeDocumentError(document.file, parsed.error));
+          if (parsed.error.missingKey && (multiFile || plugin.kinds.length > 1)) continue;
+          if (!multiFile) throw new IngestFailure(describeDocumentError(document.file, parsed.error));
+          reject({ file: document.file, line: parsed.error.line ?? 1, column: parsed.error.column ?? 1, path: '', message: parsed.error.message });
+          break;
         }
-        documentsWithKey++;
+        hasKey = true;
         const result = validateEntries(kind.decl, parsed.entries, {
           file: document.file, yamlKey: kind.yamlKey, includedItems: source.includedItems, excludedItems: source.excludedItems,
+          seenNames: seenNames.get(kind.decl.kind),
         });
-        outcome.rejectedCount += result.rejectedCount;
-        for (const item of result.ingestErrors) {
-          if (outcome.ingestErrors.length < MAX_INGEST_ERRORS) outcome.ingestErrors.push(item);
-          this.deps.log.warn({ namespace: outcome.namespace, plugin: plugin.name, sourceId: source.id, ...item }, 'entry rejected');
-        }
+        outcome.rejectedCount += result.rejectedCount - Math.min(result.rejectedCount, result.ingestErrors.length);
+        for (const item of result.ingestErrors) reject(item);
         const entities = perKind.get(kind.decl.kind)!;
         for (const entry of result.accepted) {
           entities.push({ name: entry.name, doc: entry.doc, provenance: document.provenance, links: extractLinks(kind.decl.references, entry.doc) });
         }
         accepted += result.accepted.length;
       }
+      if (hasKey) documentsLoaded++;
     }
-    if (documentsWithKey === 0) throw new IngestFailure(`${documents[0]?.file ?? 'document'}: no entries found`);
+    if (documentsLoaded === 0) {
+      throw new IngestFailure(outcome.rejectedCount > 0 ? `no file of the source could be loaded (${outcome.rejectedCount} rejected)` : `${documents[0]?.file ?? 'document'}: no entries found`);
+    }
     if (accepted === 0 && outcome.rejectedCount > 0) {
       throw new IngestFailure(`all ${outcome.rejectedCount} entries were rejected`);
     }
