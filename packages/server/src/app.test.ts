@@ -49,7 +49,7 @@ describeEachDatabase('core API', (kind) => {
     assert.deepEqual(json(ready).components, {
       database: { status: 'up' },
       initial_load: { status: 'complete' },
-      plugins: { status: 'healthy', details: 'all 1 plugins healthy' },
+      plugins: { status: 'healthy', details: 'all 7 plugins healthy' },
       leader_election: { status: 'not_configured' },
     });
   });
@@ -148,9 +148,15 @@ describeEachDatabase('core API', (kind) => {
   test('plugins discovery and capabilities agree', async () => {
     const response = await t.inject('/api/plugins');
     const body = json(response);
-    assert.equal(body.count, 1);
-    const [mcp] = body.plugins;
-    assert.equal(mcp.name, 'mcp');
+    assert.equal(body.count, 7);
+    assert.deepEqual(body.plugins.map((p: { name: string }) => p.name), ['agents', 'guardrails', 'knowledge', 'mcp', 'policies', 'prompts', 'skills']);
+    for (const plugin of body.plugins) {
+      assert.equal(plugin.healthy, true, plugin.name);
+      assert.equal(plugin.basePath, `/api/${plugin.name}_catalog/v1alpha1`);
+      for (const field of ['entityKinds', 'capabilities', 'capabilitiesV2', 'management', 'status', 'uiHints', 'cliHints']) assert.ok(plugin[field], `${plugin.name}.${field}`);
+      assert.deepEqual(plugin.capabilitiesV2.sources.types, ['yaml', 'git', 'http']);
+    }
+    const mcp = body.plugins.find((p: { name: string }) => p.name === 'mcp');
     assert.equal(mcp.basePath, MCP);
     assert.equal(mcp.healthy, true);
     assert.deepEqual(mcp.management, { sourceManager: true, refresh: true, diagnostics: true, actions: true });
