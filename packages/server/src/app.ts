@@ -19,6 +19,8 @@ import { RouteIndex, ROUTER_OPTIONS } from './http/RouteIndex.js';
 import { requestIdFor } from './http/requestId.js';
 import './http/routeConfig.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { CountCache } from './query/CountCache.js';
+import type { DataVersions } from './cache/DataVersions.js';
 import type { SourceCatalog } from './sources/SourceCatalog.js';
 import { registerNamespacesRoute } from './tenancy/namespacesRoute.js';
 import type { TenancySettings } from './tenancy/resolveNamespace.js';
@@ -38,6 +40,8 @@ export interface AppDependencies {
   tenancy: TenancySettings;
   identity: IdentitySettings;
   corsAllowedOrigins: '*' | readonly string[];
+  countCache: CountCache;
+  versions: DataVersions;
   databaseStatus: () => Promise<ComponentStatus>;
   leaderElection: () => ComponentStatus;
 }

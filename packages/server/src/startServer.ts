@@ -12,6 +12,8 @@ import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DA
 import { PluginRegistry } from './framework/PluginRegistry.js';
 import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js';
 import { Lifecycle } from './health/Lifecycle.js';
+import { DataVersions } from './cache/DataVersions.js';
+import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createGitProvider } from './providers/gitProvider.js';
@@ -25,6 +27,7 @@ import { SourceRefresher } from './sources/SourceRefresher.js';
 import { SourceScheduler } from './sources/SourceScheduler.js';
 
 const DB_PROBE_TIMEOUT_MS = 2_000;
+const COUNT_CACHE_TTL_MS = 5_000;
 const DB_PROBE_CACHE_MS = 1_000;
 
 export interface StartOptions {
@@ -69,6 +72,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     void refresher?.refreshAll(catalog.namespaces(), config.refresh.concurrency, () => undefined, plugin.name);
   });
   const catalog = new SourceCatalog(registry);
+  const versions = new DataVersions();
+  // Bounds how long a count may trail a write made on another replica (same replica: never).
+  const countCache = new CountCache({ max: config.cache.maxSize, ttlMs: COUNT_CACHE_TTL_MS });
 
   let database: CatalogDatabase | undefined;
   const databaseStatus = createDatabaseProbe(lifecycle, () => database, metrics);
@@ -106,6 +112,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       userPrefix: config.identity.userPrefix,
     },
     corsAllowedOrigins: config.corsAllowedOrigins,
+    countCache,
+    versions,
     databaseStatus,
     leaderElection: () => ({ status: 'not_configured' }),
   });
@@ -160,6 +168,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         refreshTimeoutSeconds: config.refresh.timeoutSeconds,
       },
       metrics,
+      versions,
       log: logger,
     });
     const namespaces = catalog.namespaces();

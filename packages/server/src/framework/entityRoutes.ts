@@ -4,7 +4,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { GovernanceSettings } from '../governance/GovernanceSettings.js';
+import type { CountCache } from '../query/CountCache.js';
 import { listEntities } from '../query/listEntities.js';
+import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceCatalog } from '../sources/SourceCatalog.js';
 import { entityResponseSchema, listResponseSchema } from './entityResponseSchema.js';
 import { findEntityByName } from './findEntityByName.js';
@@ -36,6 +38,8 @@ export interface EntityRouteDependencies {
   catalog: SourceCatalog;
   registry: PluginRegistry;
   governance: GovernanceSettings;
+  countCache: CountCache;
+  versions: DataVersions;
 }
 
 /** The generic list and get routes of every kind of a plugin (spec 01 §10). */
@@ -60,6 +64,7 @@ export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlu
           enabledSourceIds: deps.catalog.enabledSourceIds(namespace, plugin.name),
           defaultLifecycleState: defaultState,
           params: request.query as Record<string, string | undefined>,
+          counts: { cache: deps.countCache, version: deps.versions.get(namespace, plugin.name) },
         });
         const rows = page.rows as EntityRow[];
         const links = await resolveLinks(deps.database.db, namespace, rows.map((row) => row.links ?? []), deps);

@@ -8,7 +8,8 @@ import { decodeCursor, encodeCursor, queryHash } from './cursor.js';
 import { fieldMapFor } from './fieldMap.js';
 import type { TableJoin } from './fieldSql.js';
 import { parseListParams, type ListParams } from './listParams.js';
-import { resolveOrdering } from './orderBy.js';
+import type { CountCache } from './CountCache.js';
+import { resolveOrdering, type Ordering } from './orderBy.js';
 import { parseFilterQuery } from './parser.js';
 
 export interface ListEntitiesInput {
@@ -21,6 +22,11 @@ export interface ListEntitiesInput {
   defaultLifecycleState: string;
   /** Raw query-string values, validated here. */
   params: ListParams;
+  /**
+   * Reuse of `totalSize` across requests: counting re-reads every match, the page does not. `version`
+   * must change whenever the kind's data may have changed, so a cached count is never stale here.
+   */
+  counts?: { cache: CountCache; version: string };
 }
 
 /** An entity row with its overlay and its governance state (the default state when it has no record). */
@@ -66,54 +72,136 @@ export async function listEntities(db: Kysely<Database>, input: ListEntitiesInpu
   if (sourceIds.length === 0) return { rows: [], totalSize: 0, pageSize: request.pageSize, nextPageToken: '' };
 
   const joins = new Set<TableJoin>(ordering.joins);
-  const conditions: RawBuilder<SqlBool>[] = [
+  const base: RawBuilder<SqlBool>[] = [
     sql<SqlBool>`e.namespace = ${input.namespace}::text AND e.plugin = ${input.plugin}::text AND e.kind = ${input.kind.kind}::text`,
     sql<SqlBool>`e.source_id IN (${sql.join(sourceIds.map((id) => sql`${id}::text`))})`,
   ];
+  const selective: RawBuilder<SqlBool>[] = [];
   if (!request.includeArchived && !(filter && referencesSource(filter, 'governanceState'))) {
-    conditions.push(notArchived(input.defaultLifecycleState));
+    selective.push(notArchived(input.defaultLifecycleState));
   }
   if (request.q !== undefined) {
-    conditions.push(compileSearch(request.q, input.kind, fields, context));
+    selective.push(compileSearch(request.q, input.kind, fields, context));
     joins.add('overlay');
   }
   if (filter) {
-    conditions.push(compileFilter(filter, context));
+    selective.push(compileFilter(filter, context));
     for (const join of filterJoins(filter)) joins.add(join);
   }
   // Only the tables the conditions and sort keys read are joined before ordering and counting.
   const from = sql`catalog_entities AS e
     ${joins.has('overlay') ? joinOn('catalog_overlays', 'o') : sql``}
     ${joins.has('governance') ? joinOn('asset_governance', 'g') : sql``}`;
-  const where = sql.join(conditions, sql` AND `);
+  const where = sql.join([...base, ...selective], sql` AND `);
+  const query: PageQuery = { db, ordering, from, base, selective, after, limit: request.pageSize + 1, defaultLifecycleState: input.defaultLifecycleState };
 
-  // The page is chosen on narrow rows; documents, overlays and governance are read for it alone.
-  const pageQuery = sql<EntityListRow & Record<string, unknown>>`
-    SELECT e.*, o.tags, o.annotations, o.lifecycle,
-      COALESCE(g.lifecycle_state, ${input.defaultLifecycleState}::text) AS governance_state,
-      ${sql.join(ordering.keyTexts('page'))}
-    FROM (
-      SELECT e.id AS page_id, ${sql.join(ordering.keyColumns())}
-      FROM ${from}
-      WHERE ${where} ${after ? sql`AND ${after}` : sql``}
-      ORDER BY ${sql.join(ordering.orderByTerms())}
-      LIMIT ${request.pageSize + 1}
-    ) AS page
-    JOIN catalog_entities AS e ON e.id = page.page_id
-    ${joinOn('catalog_overlays', 'o')}
-    ${joinOn('asset_governance', 'g')}
-    ORDER BY ${sql.join(ordering.orderByKeyColumns('page'))}`;
+  const countKey = input.counts ? JSON.stringify([hash, sourceIds, input.counts.version]) : undefined;
+  const cachedCount = countKey === undefined ? undefined : input.counts!.cache.get(countKey);
   const countQuery = sql<{ total: number }>`SELECT count(*)::int AS total FROM ${from} WHERE ${where}`;
+  // A filter or search makes the planner's row estimates unreliable (JSON expressions); when an
+  // index delivers the order, walking it in chunks finds the page without scanning the kind.
+  const walk = ordering.indexed && (filter !== undefined || request.q !== undefined);
+  const [rows, total] = await Promise.all([
+    walk ? walkIndexForPage(query) : selectPage(query),
+    cachedCount ?? countQuery.execute(db).then((result) => result.rows[0].total),
+  ]);
+  if (countKey !== undefined && cachedCount === undefined) input.counts!.cache.set(countKey, total);
 
-  const [{ rows }, count] = await Promise.all([pageQuery.execute(db), countQuery.execute(db)]);
   const page = rows.slice(0, request.pageSize);
   const nextPageToken = rows.length > request.pageSize ? encodeCursor(ordering.keyOf(page[page.length - 1]), hash) : '';
   return {
     rows: page.map((row) => ordering.stripKeys(row)),
-    totalSize: count.rows[0].total,
+    totalSize: total,
     pageSize: request.pageSize,
     nextPageToken,
   };
+}
+
+interface PageQuery {
+  db: Kysely<Database>;
+  ordering: Ordering;
+  from: RawBuilder<unknown>;
+  base: RawBuilder<SqlBool>[];
+  selective: RawBuilder<SqlBool>[];
+  after: RawBuilder<SqlBool> | undefined;
+  /** Page size + 1: one extra row tells whether a next page exists. */
+  limit: number;
+  defaultLifecycleState: string;
+}
+
+type PageRow = EntityListRow & Record<string, unknown>;
+
+/** One statement: the page is chosen on narrow rows; documents, overlays and governance are read for it alone. */
+async function selectPage(q: PageQuery): Promise<PageRow[]> {
+  const where = sql.join([...q.base, ...q.selective], sql` AND `);
+  const { rows } = await sql<PageRow>`
+    SELECT e.*, o.tags, o.annotations, o.lifecycle,
+      COALESCE(g.lifecycle_state, ${q.defaultLifecycleState}::text) AS governance_state,
+      ${sql.join(q.ordering.keyTexts('page'))}
+    FROM (
+      SELECT e.id AS page_id, ${sql.join(q.ordering.keyColumns())}
+      FROM ${q.from}
+      WHERE ${where} ${q.after ? sql`AND ${q.after}` : sql``}
+      ORDER BY ${sql.join(q.ordering.orderByTerms())}
+      LIMIT ${q.limit}
+    ) AS page
+    JOIN catalog_entities AS e ON e.id = page.page_id
+    ${joinOn('catalog_overlays', 'o')}
+    ${joinOn('asset_governance', 'g')}
+    ORDER BY ${sql.join(q.ordering.orderByKeyColumns('page'))}`.execute(q.db);
+  return rows;
+}
+
+const FIRST_CHUNK_ROWS = 200;
+const CHUNK_GROWTH = 4;
+
+/**
+ * Finds the page by walking the ordering's index in growing chunks: each chunk reads the next rows
+ * in order (namespace, kind and sources only, which the index serves) and evaluates the filter on
+ * them; the walk stops when the page is full or the rows run out. Cost follows the rows read to fill
+ * the page, not the size of the kind; a very selective filter degrades to about one scan.
+ */
+async function walkIndexForPage(q: PageQuery): Promise<PageRow[]> {
+  const found: PageRow[] = [];
+  let position = q.after;
+  let chunk = Math.max(FIRST_CHUNK_ROWS, q.limit * CHUNK_GROWTH);
+  const matched = sql.join(q.selective, sql` AND `);
+  for (;;) {
+    // Matching rows come back whole (document, overlay, governance) in the same statement, so the
+    // usual page costs one round trip; the last scanned row comes back too, as the resume point.
+    const { rows } = await sql<PageRow & { matched: boolean; scan_index: string; scanned: string }>`
+      SELECT s.matched, s.scan_index, s.scanned, ${sql.join(q.ordering.keyTexts('s'))},
+        e.*, o.tags, o.annotations, o.lifecycle,
+        COALESCE(g.lifecycle_state, ${q.defaultLifecycleState}::text) AS governance_state
+      FROM (
+        SELECT w.*, row_number() OVER (ORDER BY ${sql.join(q.ordering.orderByKeyColumns('w'))}) AS scan_index, count(*) OVER () AS scanned
+        FROM (
+          SELECT e.id AS page_id, ${sql.join(q.ordering.keyColumns())}, COALESCE(${matched}, false) AS matched
+          FROM ${q.from}
+          WHERE ${sql.join(q.base, sql` AND `)} ${position ? sql`AND ${position}` : sql``}
+          ORDER BY ${sql.join(q.ordering.orderByTerms())}
+          LIMIT ${chunk}
+        ) AS w
+      ) AS s
+      LEFT JOIN catalog_entities AS e ON s.matched AND e.id = s.page_id
+      ${joinOn('catalog_overlays', 'o')}
+      ${joinOn('asset_governance', 'g')}
+      WHERE s.matched OR s.scan_index = s.scanned
+      ORDER BY s.scan_index`.execute(q.db);
+    for (const row of rows) {
+      if (row.matched && found.length < q.limit) found.push(withoutScanColumns(row));
+    }
+    const last = rows.at(-1);
+    if (found.length >= q.limit || last === undefined || Number(last.scanned) < chunk) break;
+    position = q.ordering.after(q.ordering.keyOf(last));
+    chunk *= CHUNK_GROWTH;
+  }
+  return found;
+}
+
+function withoutScanColumns(row: PageRow & { matched?: boolean; scan_index?: string; scanned?: string }): PageRow {
+  const { matched: _m, scan_index: _i, scanned: _s, ...rest } = row;
+  return rest as PageRow;
 }
 
 /** LEFT JOIN of an overlay-style table, keyed like the entity without its source. */

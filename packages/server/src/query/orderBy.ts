@@ -20,6 +20,8 @@ interface SortGroup {
   /** Missing values sort last in both directions (spec 01 §10.5). */
   nullable: boolean;
   descending: boolean;
+  /** Served in order by an index on (namespace, plugin, kind, …keys, source_id, id). */
+  indexed?: boolean;
 }
 
 /** Sort key of one row as stored in a cursor: per group, the parts as text, or null when missing. */
@@ -48,6 +50,11 @@ export class Ordering {
   /** @param joins tables besides `e` that the sort keys read */
   constructor(primary: SortGroup, readonly joins: ReadonlySet<TableJoin> = new Set()) {
     this.groups = [primary, ...TIE_BREAKERS];
+  }
+
+  /** True when an index delivers rows in this order, so a page can be found by walking it. */
+  get indexed(): boolean {
+    return this.groups[0].indexed === true && this.joins.size === 0;
   }
 
   /** The sort keys, aliased, for the SELECT list of the query that orders and limits. */
@@ -188,7 +195,7 @@ function fieldGroup(field: ResolvedField, descending: boolean, context: FieldSql
 
 function nameGroup(descending: boolean): SortGroup {
   // name_lower is stored so that the default order can be read from an index.
-  return { parts: [textPart(sql`e.name_lower`), textPart(sql`e.name`)], nullable: false, descending };
+  return { parts: [textPart(sql`e.name_lower`), textPart(sql`e.name`)], nullable: false, descending, indexed: true };
 }
 
 function rowTimeGroup(column: 'created_at' | 'updated_at', descending: boolean): SortGroup {

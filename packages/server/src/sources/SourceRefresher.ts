@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { BaseLogger } from 'pino';
+import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { Database } from '../db/schema.js';
 import { extractLinks } from '../framework/links.js';
@@ -50,6 +51,7 @@ export class SourceRefresher {
       providers: Record<string, Provider>;
       settings: RefreshSettings;
       metrics: Metrics;
+      versions: DataVersions;
       log: BaseLogger;
     },
   ) {}
@@ -101,6 +103,7 @@ export class SourceRefresher {
           outcome, contentDigest, configDigest, success: true, providerState: fetched.state ?? null,
         });
       });
+      if (outcome.added + outcome.updated + outcome.removed > 0) this.deps.versions.bump(namespace, plugin.name);
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
       return finish();
     } catch (error) {

@@ -12,9 +12,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       plugin VARCHAR(63) NOT NULL,
       kind VARCHAR(63) NOT NULL,
-      source_id VARCHAR(63) NOT NULL,
-      name VARCHAR(255) NOT NULL,
-      name_lower VARCHAR(255) NOT NULL,
+      source_id VARCHAR(63) COLLATE "C" NOT NULL,
+      name VARCHAR(255) COLLATE "C" NOT NULL,
+      name_lower VARCHAR(255) COLLATE "C" NOT NULL,
       doc JSONB NOT NULL,
       digest CHAR(64) NOT NULL,
       provenance JSONB NOT NULL DEFAULT '{}'::jsonb,
@@ -28,10 +28,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE INDEX IF NOT EXISTS catalog_entities_link_keys ON catalog_entities USING GIN (link_keys)`.execute(db);
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_entities_identity
     ON catalog_entities (namespace, plugin, kind, source_id, name)`.execute(db);
-  // The default list order (name, case-insensitive, then exact, then source and row id) as one index,
-  // so the first page of a large list is an index scan.
+  // The name orders (case-insensitive, then exact, then source and row id ascending) as indexes, so a
+  // page of a large list is an index walk. Code-point (C) collation: the same order on every server.
   await sql`CREATE INDEX IF NOT EXISTS catalog_entities_by_name
     ON catalog_entities (namespace, plugin, kind, name_lower, name, source_id, id)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS catalog_entities_by_name_desc
+    ON catalog_entities (namespace, plugin, kind, name_lower DESC, name DESC, source_id, id)`.execute(db);
   await sql`CREATE INDEX IF NOT EXISTS catalog_entities_by_exact_name
     ON catalog_entities (namespace, plugin, kind, name)`.execute(db);
   await sql`CREATE INDEX IF NOT EXISTS catalog_entities_doc ON catalog_entities USING GIN (doc jsonb_path_ops)`.execute(db);
