@@ -27,6 +27,7 @@ const ListQuery = Type.Object(
     sortOrder: Type.Optional(Type.String()),
     sourceId: Type.Optional(Type.String()),
     includeArchived: Type.Optional(Type.String()),
+    references: Type.Optional(Type.Array(Type.String(), { description: '<Kind>:<name>, repeatable' })),
   },
   { additionalProperties: true },
 );
@@ -65,6 +66,7 @@ export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlu
           defaultLifecycleState: defaultState,
           params: request.query as Record<string, string | undefined>,
           counts: { cache: deps.countCache, version: deps.versions.get(namespace, plugin.name) },
+          referenceKinds: deps.registry.list().flatMap((p) => p.kinds.map((k) => k.decl.kind)),
         });
         const rows = page.rows as EntityRow[];
         const links = await resolveLinks(deps.database.db, namespace, rows.map((row) => row.links ?? []), deps);

@@ -22,6 +22,8 @@ export interface ListEntitiesInput {
   defaultLifecycleState: string;
   /** Raw query-string values, validated here. */
   params: ListParams;
+  /** Entity kinds a `references=<Kind>:<name>` lookup may name: those of the registered plugins. */
+  referenceKinds?: readonly string[];
   /**
    * Reuse of `totalSize` across requests: counting re-reads every match, the page does not. `version`
    * must change whenever the kind's data may have changed, so a cached count is never stale here.
@@ -53,14 +55,14 @@ export interface EntityListPage {
  * order. Two statements, run concurrently: the page and the count.
  */
 export async function listEntities(db: Kysely<Database>, input: ListEntitiesInput): Promise<EntityListPage> {
-  const request = parseListParams(input.params);
+  const request = parseListParams(input.params, input.referenceKinds);
   const fields = fieldMapFor(input.kind);
   const context = { defaultLifecycleState: input.defaultLifecycleState };
   const ordering = resolveOrdering(request.orderBy, request.descending, fields, context);
   const filter = request.filterQuery === undefined ? undefined : bindFilter(parseFilterQuery(request.filterQuery), fields);
   const hash = queryHash([
     input.namespace, input.plugin, input.kind.kind, request.filterQuery ?? null, request.q ?? null,
-    request.orderBy, request.descending, request.sourceIds ?? null, request.includeArchived,
+    request.orderBy, request.descending, request.sourceIds ?? null, request.includeArchived, request.references,
   ]);
   const after = request.pageToken === undefined
     ? undefined
@@ -76,6 +78,8 @@ export async function listEntities(db: Kysely<Database>, input: ListEntitiesInpu
     sql<SqlBool>`e.namespace = ${input.namespace}::text AND e.plugin = ${input.plugin}::text AND e.kind = ${input.kind.kind}::text`,
     sql<SqlBool>`e.source_id IN (${sql.join(sourceIds.map((id) => sql`${id}::text`))})`,
   ];
+  // Served by the GIN index on link_keys (spec 02 §2.6: never a scan of documents).
+  if (request.references.length > 0) base.push(sql<SqlBool>`e.link_keys @> ${request.references}::text[]`);
   const selective: RawBuilder<SqlBool>[] = [];
   if (!request.includeArchived && !(filter && referencesSource(filter, 'governanceState'))) {
     selective.push(notArchived(input.defaultLifecycleState));

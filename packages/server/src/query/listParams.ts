@@ -11,6 +11,8 @@ export interface ListParams {
   sortOrder?: string;
   sourceId?: string;
   includeArchived?: string;
+  /** `<Kind>:<name>`, repeatable (spec 02 §2.6). */
+  references?: string | string[];
 }
 
 export interface ListRequest {
@@ -24,7 +26,10 @@ export interface ListRequest {
   /** The `sourceId` list, absent when not restricted. */
   sourceIds?: string[];
   includeArchived: boolean;
+  /** Reverse-lookup keys (`Kind:name`) every listed entity must reference. */
+  references: string[];
 }
+
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 1000;
@@ -34,7 +39,7 @@ export const MAX_Q_LENGTH = 256;
  * Validates the raw list parameters with the exact messages of spec 01 §10.3. An empty value counts
  * as absent, because clients that forward every parameter send `?q=&orderBy=`.
  */
-export function parseListParams(params: ListParams): ListRequest {
+export function parseListParams(params: ListParams, referenceKinds: readonly string[] = []): ListRequest {
   const given = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
   const pageSizeText = given(params.pageSize);
@@ -69,7 +74,12 @@ export function parseListParams(params: ListParams): ListRequest {
     .map((id) => id.trim())
     .filter((id) => id !== '');
 
+  const references = (Array.isArray(params.references) ? params.references : params.references === undefined ? [] : [params.references])
+    .filter((value) => value !== '')
+    .map((value) => parseReference(value, referenceKinds));
+
   return {
+    references,
     pageSize,
     pageToken: pageToken ?? nextPageToken,
     filterQuery: given(params.filterQuery),
@@ -79,4 +89,17 @@ export function parseListParams(params: ListParams): ListRequest {
     sourceIds: sourceIds && sourceIds.length > 0 ? sourceIds : undefined,
     includeArchived: includeArchivedText === 'true',
   };
+}
+
+/** `Kind:name`; the name is everything after the first `:`. */
+function parseReference(value: string, kinds: readonly string[]): string {
+  const colon = value.indexOf(':');
+  const kind = colon < 0 ? value : value.slice(0, colon);
+  if (colon <= 0 || colon === value.length - 1) {
+    throw new BadRequestError(`invalid references value "${value.slice(0, 100)}": expected <Kind>:<name>`);
+  }
+  if (!kinds.includes(kind)) {
+    throw new BadRequestError(`invalid references value "${value.slice(0, 100)}": kind must be one of ${kinds.join(', ')}`);
+  }
+  return value;
 }

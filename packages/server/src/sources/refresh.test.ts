@@ -92,6 +92,26 @@ describeEachDatabase('refresh and links', (kind) => {
     assert.deepEqual(clock.links.related, [{ kind: 'Part', plugin: 'parts', name: 'gear', field: 'parts[0].partRef', resolved: false }]);
   });
 
+  test('references= finds the entities linking to a target, whether it resolves or not', async () => {
+    const names = async (query: string) =>
+      body(await t.inject(`/api/gadgets_catalog/v1alpha1/gadgets?${query}`)).items.map((g: any) => g.name);
+    assert.deepEqual(await names('references=Part:bolt'), ['shelf']);
+    assert.deepEqual(await names('references=Part:gear'), ['clock']);
+    assert.deepEqual(await names('references=Part:bolt&references=Part:plank'), ['shelf']);
+    assert.deepEqual(await names('references=Part:bolt&references=Part:gear'), []);
+    for (const bad of ['nokind', 'Nope:x', 'Part:']) {
+      const response = await t.inject(`/api/gadgets_catalog/v1alpha1/gadgets?references=${encodeURIComponent(bad)}`);
+      assert.equal(response.statusCode, 400, bad);
+      assert.match(body(response).message, /^invalid references value/);
+    }
+  });
+
+  test('repeated scalar parameters are a 400, not a crash', async () => {
+    const response = await t.inject('/api/parts_catalog/v1alpha1/parts?sortOrder=ASC&sortOrder=DESC');
+    assert.equal(response.statusCode, 400);
+    assert.equal(body(response).error, 'bad_request');
+  });
+
   test('a document that fails to parse leaves the source without data and the others serving', async () => {
     const failed = t.logs.find((l) => l.msg === 'source refresh failed' && l.sourceId === 'broken');
     assert.ok(failed);
