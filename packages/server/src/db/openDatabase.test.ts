@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { migrateDatabase, openDatabase } from './openDatabase.js';
 import { lockDataDir } from './dataDirLock.js';
+import { normalizeDsn } from '../config/databaseDsn.js';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
@@ -81,5 +82,20 @@ test('a lock file naming a dead process is taken over', () => {
     assert.equal(existsSync(join(dir, 'catalog-server.lock')), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a libpq key/value DSN opens the same PostgreSQL database', { skip: !process.env.CATALOG_TEST_DATABASE_URL && 'CATALOG_TEST_DATABASE_URL not set' }, async () => {
+  const url = new URL(process.env.CATALOG_TEST_DATABASE_URL!);
+  const keyValue = `host=${url.hostname} port=${url.port || 5432} user=${decodeURIComponent(url.username)} dbname=${url.pathname.slice(1)} sslmode=disable`;
+  const database = await openDatabase(
+    { type: 'postgres', connection: { connectionString: normalizeDsn('DATABASE_DSN', keyValue) }, connectTimeoutSeconds: 5 },
+    quiet,
+  );
+  try {
+    const { rows } = await sql<{ db: string }>`SELECT current_database() AS db`.execute(database.db);
+    assert.equal(rows[0].db, url.pathname.slice(1));
+  } finally {
+    await database.close();
   }
 });
