@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import { allowAll } from './authz/Authorizer.js';
 import type { ServerConfig } from './config/serverConfig.js';
 import { loadSourcesFile } from './config/sourcesDocument.js';
+import { StartupError } from './errors.js';
 import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DATA_DIR, type CatalogDatabase } from './db/openDatabase.js';
 import { PluginRegistry } from './framework/PluginRegistry.js';
 import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js';
@@ -57,6 +58,10 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
+  // Refuse rather than silently allow everything when the operator asked for access control.
+  if (config.authz.mode !== 'none') {
+    throw new StartupError(`CATALOG_AUTHZ_MODE=${config.authz.mode} is not available in this release; only "none" is`);
+  }
   // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
   const fileDocument = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await loadSourcesFile(config.sourcesPath) : undefined;
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, options.logStream ?? process.stdout);
