@@ -1,105 +1,174 @@
 /**
- * Deterministic synthetic catalogs for benchmarks and load tests.
- *   npm run bench:generate -- --per-plugin 10000 --seed 1 --out bench/out
- * Writes one data file per plugin and namespace plus a sources.yaml pointing at them. The same seed
- * gives byte-identical output. Values follow a skewed (Zipf-like) distribution over each enum.
+ * The synthetic data generator of spec 02 §10.8: large, valid, deterministic catalogs for benchmarks
+ * and load tests, plus sources configurations pointing at them.
+ *   npm run bench:generate -- --per-plugin 10000 --seed 1 --out out
+ * The usage text below lists the options; bench/README.md describes the output layout.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
+import { GENERATED_PLUGINS, type GeneratedPlugin } from './generators/common.js';
+import { datasetFiles, DEFAULT_MAX_SOURCE_BYTES, type DatasetFormat, type DatasetOptions } from './generators/dataset.js';
 
-/** Mulberry32: small, fast, deterministic. */
-export function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+// The list benchmark (run.ts, bareServer.ts) imports its fixed MCP dataset from here.
+export { generateMcpServers } from './generators/listBenchmarkMcp.js';
+export { randomSource } from './generators/random.js';
+export { datasetFiles, namespaceNames, type DatasetFile, type DatasetOptions } from './generators/dataset.js';
+export { GENERATED_PLUGINS, type GeneratedPlugin } from './generators/common.js';
+
+/** Every plugin of spec 02 §1.8; the ones without a generator are refused by name. */
+const KNOWN_PLUGINS = ['model', ...GENERATED_PLUGINS] as const;
+
+export const USAGE = `Usage: npm run bench:generate -- [options]
+
+Writes deterministic synthetic catalogs and sources configurations for them.
+
+Options:
+  --plugins <list>          comma-separated plugins to generate
+                            (default: every plugin with a generator: ${GENERATED_PLUGINS.join(',')};
+                            model has no generator yet)
+  --per-plugin <n>          entities per plugin and namespace (default 10000)
+  --namespaces <n>          namespaces bench-1 ... bench-<n> (default 1)
+  --seed <n>                non-negative integer; the same seed gives byte-identical output (default 1)
+  --out <dir>               output directory, relative to the current directory (default out;
+                            npm runs the script in bench/, so bench/out)
+  --files-per-source <n>    split each plugin's entities of a namespace into n documents,
+                            one yaml source each; auto (the default) writes one document, or as
+                            many as keep each within the server's default 10 MiB document limit
+  --format yaml|json        data file format (default yaml)
+  --help                    show this text
+
+Output: <out>/<namespace>/<plugin>/<key>[-<part>].<format>, sources-<namespace>.yaml for every
+namespace, and sources.yaml (the first namespace's, to pass as --sources). See bench/README.md.
+`;
+
+/** A problem with the command line: reported with a hint at --help, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CliOptions extends DatasetOptions {
+  out: string;
+  help: boolean;
+}
+
+function integerOption(name: string, value: string, min: number): number {
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${value}"`);
+  return number;
+}
+
+function pluginsOption(value: string): GeneratedPlugin[] {
+  const plugins: GeneratedPlugin[] = [];
+  for (const name of value.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    if (!(KNOWN_PLUGINS as readonly string[]).includes(name)) {
+      throw new UsageError(`unknown plugin "${name}"; known plugins: ${KNOWN_PLUGINS.join(', ')}`);
+    }
+    if (name === 'model') throw new UsageError('no generator for model yet');
+    if (!plugins.includes(name as GeneratedPlugin)) plugins.push(name as GeneratedPlugin);
+  }
+  if (plugins.length === 0) throw new UsageError('--plugins names no plugin');
+  return plugins;
+}
+
+export function parseOptions(argv: readonly string[]): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        plugins: { type: 'string', default: GENERATED_PLUGINS.join(',') },
+        'per-plugin': { type: 'string', default: '10000' },
+        namespaces: { type: 'string', default: '1' },
+        seed: { type: 'string', default: '1' },
+        out: { type: 'string', default: 'out' },
+        'files-per-source': { type: 'string', default: 'auto' },
+        format: { type: 'string', default: 'yaml' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    // parseArgs reports unknown options and missing values as TypeErrors with a readable message.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const format = values.format;
+  if (format !== 'yaml' && format !== 'json') throw new UsageError(`--format must be yaml or json, got "${format}"`);
+  const perPlugin = integerOption('per-plugin', values['per-plugin'], 0);
+  const filesPerSource = values['files-per-source'] === 'auto' ? 'auto' : integerOption('files-per-source', values['files-per-source'], 1);
+  if (filesPerSource !== 'auto' && filesPerSource > Math.max(1, perPlugin)) {
+    throw new UsageError(`--files-per-source (${filesPerSource}) must not exceed --per-plugin (${perPlugin})`);
+  }
+  return {
+    plugins: pluginsOption(values.plugins),
+    perPlugin,
+    namespaces: integerOption('namespaces', values.namespaces, 1),
+    seed: integerOption('seed', values.seed, 0),
+    out: values.out,
+    filesPerSource,
+    format: format satisfies DatasetFormat,
+    help: values.help,
   };
 }
 
-/** Picks index i of n with probability proportional to 1/(i+1). */
-function zipf<T>(random: () => number, values: readonly T[]): T {
-  const weights = values.map((_, i) => 1 / (i + 1));
-  let x = random() * weights.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < values.length; i++) {
-    x -= weights[i];
-    if (x <= 0) return values[i];
+export interface WriteSummary {
+  files: number;
+  entries: number;
+  bytes: number;
+  /** Data files above the server's default document limit, relative to the output directory. */
+  oversized: string[];
+  milliseconds: number;
+}
+
+/** Generates the dataset into `out` (created if needed); existing files of the same names are replaced. */
+export function writeDataset(out: string, options: DatasetOptions): WriteSummary {
+  const began = performance.now();
+  const summary: WriteSummary = { files: 0, entries: 0, bytes: 0, oversized: [], milliseconds: 0 };
+  for (const file of datasetFiles(options)) {
+    const target = join(out, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.content);
+    const bytes = Buffer.byteLength(file.content);
+    summary.files++;
+    summary.bytes += bytes;
+    summary.entries += file.entries ?? 0;
+    if (file.entries !== undefined && bytes > DEFAULT_MAX_SOURCE_BYTES) summary.oversized.push(file.path);
   }
-  return values[values.length - 1];
+  summary.milliseconds = performance.now() - began;
+  return summary;
 }
 
-const WORDS = ['cluster', 'ledger', 'signal', 'harbor', 'beacon', 'vector', 'relay', 'atlas', 'quartz', 'ember', 'summit', 'delta', 'orbit', 'cipher', 'meadow', 'forge'];
-const CATEGORIES = ['DevOps', 'Database', 'Observability', 'Security', 'Productivity', 'Data', 'Messaging'];
-const PROVIDERS = ['Northwind Platform Team', 'Contoso Labs', 'Fabrikam Data', 'Tailspin Ops', 'Woodgrove Security'];
-const TRANSPORTS = ['stdio', 'streamable-http', 'sse', 'http'] as const;
-const LICENSES = ['Apache-2.0', 'MIT', 'BSD-3-Clause', 'MPL-2.0'];
-
-function sentence(random: () => number, words: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(random() * WORDS.length)]);
-  return `${out.join(' ')}.`.replace(/^./, (c) => c.toUpperCase());
-}
-
-export function generateMcpServers(count: number, seed: number): Record<string, unknown>[] {
-  const random = randomSource(seed);
-  const servers: Record<string, unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    const mode = zipf(random, ['local', 'remote'] as const);
-    const name = `${WORDS[i % WORDS.length]}-${WORDS[Math.floor(i / WORDS.length) % WORDS.length]}-mcp-${i}`;
-    const server: Record<string, unknown> = {
-      name,
-      description: sentence(random, 8 + Math.floor(random() * 20)),
-      serverUrl: mode === 'local' ? `stdio://${name}` : `https://mcp.example.com/${name}`,
-      transportType: zipf(random, TRANSPORTS),
-      deploymentMode: mode,
-      ...(mode === 'local' ? { image: `registry.example.com/mcp/${name}:1.${i % 10}.0` } : { endpoint: `https://mcp.example.com/${name}/v1` }),
-      license: zipf(random, LICENSES),
-      verified: random() < 0.4,
-      certified: random() < 0.2,
-      provider: zipf(random, PROVIDERS),
-      category: zipf(random, CATEGORIES),
-    };
-    if (random() < 0.9) server.toolCount = Math.floor(random() * 20);
-    if (random() < 0.5) server.resourceCount = Math.floor(random() * 10);
-    servers.push(server);
+/** Runs the command line; returns the exit code. */
+export function main(argv: readonly string[]): number {
+  let options: CliOptions;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench:generate: ${error.message}\nRun with --help for the options.\n`);
+    return 2;
   }
-  return servers;
-}
-
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      plugins: { type: 'string', default: 'mcp' },
-      'per-plugin': { type: 'string', default: '10000' },
-      namespaces: { type: 'string', default: '1' },
-      seed: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'out' },
-      format: { type: 'string', default: 'yaml' },
-    },
-  });
-  const perPlugin = Number(values['per-plugin']);
-  const seed = Number(values.seed);
-  const out = resolve(values.out!);
-  const plugins = values.plugins!.split(',');
-  const unsupported = plugins.filter((p) => p !== 'mcp');
-  if (unsupported.length > 0) throw new Error(`no generator yet for: ${unsupported.join(', ')}`);
-  mkdirSync(out, { recursive: true });
-  const namespaces = Array.from({ length: Number(values.namespaces) }, (_, i) => `bench-${i + 1}`);
-  for (const [n, namespace] of namespaces.entries()) {
-    const servers = generateMcpServers(perPlugin, seed + n);
-    const text = values.format === 'json' ? JSON.stringify({ mcpservers: servers }) : stringify({ mcpservers: servers });
-    writeFileSync(join(out, `${namespace}-mcp.${values.format}`), text);
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
   }
-  // The sources file describes namespace `default` (one document per namespace; see docs).
-  const first = namespaces[0];
-  writeFileSync(join(out, 'sources.yaml'), stringify({
-    catalogs: { mcp: { sources: [{ id: 'bench-mcp', name: 'Generated MCP servers', type: 'yaml', properties: { yamlCatalogPath: `${first}-mcp.${values.format}` } }] } },
-  }));
-  process.stdout.write(`wrote ${perPlugin} entities per plugin for ${namespaces.length} namespace(s) to ${out}\n`);
+  const out = resolve(options.out);
+  const summary = writeDataset(out, options);
+  for (const path of summary.oversized) {
+    process.stderr.write(
+      `warning: ${path} exceeds the server's default document limit of ${DEFAULT_MAX_SOURCE_BYTES} bytes; ` +
+        'use --files-per-source or raise CATALOG_MAX_SOURCE_BYTES\n',
+    );
+  }
+  process.stdout.write(
+    `wrote ${summary.entries} entities (${options.plugins.length} plugin(s) x ${options.perPlugin} x ${options.namespaces} namespace(s)) ` +
+      `in ${summary.files} files, ${(summary.bytes / 1024 / 1024).toFixed(1)} MiB, to ${out} in ${(summary.milliseconds / 1000).toFixed(1)} s\n`,
+  );
+  return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -51,7 +51,8 @@ describe('compileNameFilter', () => {
     const keep = compileNameFilter([`${'*a'.repeat(20)}*b`], []);
     const started = performance.now();
     assert.equal(keep('a'.repeat(255)), false);
-    assert.ok(performance.now() - started < 50);
+    // A backtracking matcher needs astronomically long here; the bound only has to tell the two apart.
+    assert.ok(performance.now() - started < 2000);
   });
 });
 
