@@ -10,97 +10,22 @@
  * PostgreSQL: CATALOG_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), a fresh
  * database is created next to it and dropped afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import pg from 'pg';
 import { stringify } from 'yaml';
 import { generateMcpServers } from './generate.js';
+import { createBenchDatabase, load, ROOT, startProcess, stop, waitReady } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILTER = "toolCount > 5 AND deploymentMode = 'remote'";
-
-interface Started { child: ChildProcess; url: string; msToListening: number }
-
-function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
-  const began = performance.now();
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line.includes('"server listening"')) {
-          const { url } = JSON.parse(line) as { url: string };
-          // Keep draining stdout so the server never blocks on a full pipe.
-          resolve({ child, url, msToListening: performance.now() - began });
-        }
-      }
-      if (buffer.length > 1e6) buffer = '';
-    });
-    child.on('exit', (code) => reject(new Error(`process exited with ${code} before listening`)));
-  });
-}
-
-async function waitReady(url: string, began: number): Promise<number> {
-  for (;;) {
-    try {
-      const response = await fetch(`${url}/readyz`);
-      if (response.status === 200) return performance.now() - began;
-    } catch {
-      // not accepting yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function load(url: string, duration: number): Promise<{ p50: number; p95: number; p99: number; rps: number; non2xx: number; requests: number }> {
-  const latencies: number[] = [];
-  const instance = autocannon({ url, connections: 20, duration });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
-  const result = await instance;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), rps: Math.round(result.requests.average), non2xx: result.non2xx, requests: latencies.length };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 async function benchServer(database: 'pglite' | 'postgres', dir: string, duration: number) {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, CATALOG_LOG_LEVEL: 'info' };
   let drop: (() => Promise<void>) | undefined;
   const args = [join(ROOT, 'packages/server/dist/main.js'), '--listen=127.0.0.1:0', `--sources=${join(dir, 'sources.yaml')}`];
-  if (database === 'pglite') {
-    args.push(`--data-dir=${join(dir, 'data')}`);
-  } else {
-    const admin = process.env.CATALOG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const name = `catalog_bench_${Date.now()}`;
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`CREATE DATABASE ${name}`);
-    await client.end();
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    env.DATABASE_DSN = url.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
-  }
+  if (database === 'pglite') args.push(`--data-dir=${join(dir, 'data')}`);
+  else ({ url: env.DATABASE_DSN, drop } = await createBenchDatabase());
   const began = performance.now();
   const server = await startProcess(process.execPath, args, env);
   const msToReady = await waitReady(server.url, began);

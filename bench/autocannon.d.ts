@@ -1,0 +1,11 @@
+// The subset of autocannon's API the benchmarks use (the package ships no types).
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
+  interface Result {
+    requests: { average: number };
+    non2xx: number;
+  }
+  type Instance = EventEmitter & PromiseLike<Result>;
+  function autocannon(options: { url: string; connections: number; duration: number }): Instance;
+  export default autocannon;
+}

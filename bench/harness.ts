@@ -1,0 +1,101 @@
+/** Shared pieces of the benchmarks: a server process, readiness, an autocannon run, a scratch database. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  msToListening: number;
+}
+
+/** Spawns a server and resolves with the URL from its `server listening` log line. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  const began = performance.now();
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.includes('"server listening"')) {
+          const { url } = JSON.parse(line) as { url: string };
+          // Keep draining stdout so the server never blocks on a full pipe.
+          resolve({ child, url, msToListening: performance.now() - began });
+        }
+      }
+      if (buffer.length > 1e6) buffer = '';
+    });
+    child.on('exit', (code) => reject(new Error(`process exited with ${code} before listening`)));
+  });
+}
+
+/** Milliseconds from `began` until `/readyz` answers 200. */
+export async function waitReady(url: string, began: number): Promise<number> {
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.status === 200) return performance.now() - began;
+    } catch {
+      // not accepting yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface LoadResult {
+  p50: number;
+  p95: number;
+  p99: number;
+  rps: number;
+  non2xx: number;
+  requests: number;
+}
+
+/** 20 connections for `duration` seconds; percentiles computed from every response time. */
+export async function load(url: string, duration: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const instance = autocannon({ url, connections: 20, duration });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), rps: Math.round(result.requests.average), non2xx: result.non2xx, requests: latencies.length };
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * A fresh PostgreSQL database next to CATALOG_BENCH_DATABASE_URL (default the machine's
+ * `postgres://postgres@127.0.0.1:5432/test`), dropped by `drop`.
+ */
+export async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.CATALOG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `catalog_bench_${Date.now()}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
