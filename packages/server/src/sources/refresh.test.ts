@@ -41,6 +41,8 @@ const SOURCES = `catalogs:
     sources:
       - {id: gadgets, name: Gadgets, type: yaml, properties: {yamlCatalogPath: gadgets.yaml}}
       - {id: broken, name: Broken, type: yaml, properties: {yamlCatalogPath: broken.yaml}}
+      - {id: hub, name: Hub, type: hf, properties: {}}
+      - {id: outside, name: Outside, type: yaml, properties: {yamlCatalogPath: /etc/passwd}}
 `;
 const PARTS_A = 'parts:\n  - {name: bolt, material: steel}\n  - {name: plank, material: wood}\n';
 const PARTS_B = 'parts:\n  - {name: bolt, material: wood}\n  - {name: gear, material: plastic}\n';
@@ -110,6 +112,12 @@ describeEachDatabase('refresh and links', (kind) => {
     const response = await t.inject('/api/parts_catalog/v1alpha1/parts?sortOrder=ASC&sortOrder=DESC');
     assert.equal(response.statusCode, 400);
     assert.equal(body(response).error, 'bad_request');
+  });
+
+  test('a source type the plugin does not accept and a path outside the data roots fail with the spec messages', async () => {
+    const failure = (sourceId: string) => String(t.logs.find((l) => l.msg === 'source refresh failed' && l.sourceId === sourceId)?.error);
+    assert.equal(failure('hub'), 'unsupported source type "hf" for plugin "gadgets"; supported types: yaml');
+    assert.equal(failure('outside'), 'path "/etc/passwd" resolves outside the allowed data roots');
   });
 
   test('a document that fails to parse leaves the source without data and the others serving', async () => {
