@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Authorizer } from './authz/Authorizer.js';
 import type { IdentitySettings } from './authz/identity.js';
 import type { CatalogDatabase } from './db/openDatabase.js';
+import { registerActionRoutes } from './framework/actionRoutes.js';
 import { registerEntityRoutes } from './framework/entityRoutes.js';
 import type { PluginRegistry } from './framework/PluginRegistry.js';
 import { registerPluginRoutes } from './framework/pluginRoutes.js';
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerPluginRoutes(app, deps.registry, deps.governance);
   for (const plugin of deps.registry.list()) {
     registerEntityRoutes(app, plugin, deps);
+    registerActionRoutes(app, plugin, deps);
   }
   await app.ready();
   return app;

@@ -1,0 +1,169 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { AppError, BadRequestError, NotFoundError } from '../errors.js';
+import { ErrorResponse } from '../http/errorSchema.js';
+import type { EntityRouteDependencies } from './entityRoutes.js';
+import { actionDefinitions } from './capabilities.js';
+import { runBuiltinAssetAction } from './builtinAssetActions.js';
+import { findEntityByName } from './findEntityByName.js';
+import type { RegisteredPlugin } from './PluginRegistry.js';
+import { resolveLinks } from './resolveLinks.js';
+import { serializeEntity } from './serializeEntity.js';
+
+const BUILTIN_ASSET_ACTIONS = new Set(['tag', 'annotate', 'deprecate']);
+const RESERVED_REQUEST_FIELDS = new Set(['action', 'actionId', 'dryRun', 'targetName', 'kind', 'params']);
+const ACTION_SUFFIX = ':action';
+
+const ActionResult = Type.Object({
+  action: Type.String(),
+  actionId: Type.String(),
+  status: Type.String(),
+  dryRun: Type.Boolean(),
+  message: Type.Optional(Type.String()),
+  data: Type.Optional(Type.Unknown()),
+});
+
+/**
+ * Asset actions and their discovery under `{base}/management` (spec 04 §5.13–§5.15, §16): the
+ * builtin tag/annotate/deprecate overlays and the plugin's own asset actions, dispatched in the order
+ * of §16.2 so bad requests get precise 400s and missing entities 404 before anything runs.
+ */
+export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlugin, deps: EntityRouteDependencies): void {
+  const base = `${plugin.basePath}/management`;
+  const defaultState = deps.governance.defaultState;
+
+  app.get(`${base}/actions/:scope`, {
+    config: { authz: { resource: 'actions', verb: 'list' }, plugin: plugin.name },
+    schema: {
+      operationId: `list_${plugin.name}_actions`,
+      tags: ['management'],
+      summary: 'Actions of one scope (source or asset): builtins first, then the plugin\'s own',
+      params: Type.Object({ scope: Type.Union([Type.Literal('source'), Type.Literal('asset')]) }),
+      response: { 200: Type.Object({ actions: Type.Array(Type.Record(Type.String(), Type.Unknown())), count: Type.Integer() }), '4xx': ErrorResponse },
+    },
+    handler: async (request) => {
+      const { scope } = request.params as { scope: 'source' | 'asset' };
+      const actions = actionDefinitions(plugin).filter((a) => a.scope === scope);
+      return { actions, count: actions.length };
+    },
+  });
+
+  app.get(`${base}/entities/*`, {
+    config: { authz: { resource: 'assets', verb: 'get' }, plugin: plugin.name },
+    schema: {
+      operationId: `get_${plugin.name}_management_entity`,
+      tags: ['management'],
+      summary: 'One entity by name (any kind of the plugin: `?kind=`)',
+      querystring: Type.Object({ kind: Type.Optional(Type.String()), sourceId: Type.Optional(Type.String()) }, { additionalProperties: true }),
+      response: { 200: Type.Record(Type.String(), Type.Unknown()), '4xx': ErrorResponse },
+    },
+    handler: async (request) => {
+      const namespace = request.namespace!;
+      const name = (request.params as { '*': string })['*'];
+      const { kind: kindName, sourceId } = request.query as { kind?: string; sourceId?: string };
+      const kind = kindOf(plugin, kindName);
+      const order = deps.catalog.enabledSourceIds(namespace, plugin.name);
+      const row = await findEntityByName(deps.database.db, { namespace, plugin: plugin.name, kind: kind.kind, name }, sourceId ? order.filter((s) => s === sourceId) : order);
+      if (!row) throw new NotFoundError(`${kind.notFoundPhrase} "${name}" not found${sourceId ? ` in source "${sourceId}"` : ''}`);
+      const [links] = await resolveLinks(deps.database.db, namespace, [row.links ?? []], deps);
+      return serializeEntity(row, defaultState, { withProvenance: true, links });
+    },
+  });
+
+  app.post(`${base}/entities/*`, {
+    config: { authz: { resource: 'actions', verb: 'execute' }, plugin: plugin.name },
+    schema: {
+      operationId: `execute_${plugin.name}_entity_action`,
+      tags: ['management'],
+      summary: 'Run an asset action on an entity: POST …/entities/{name}:action',
+      querystring: Type.Object({ kind: Type.Optional(Type.String()) }, { additionalProperties: true }),
+      response: { 200: ActionResult, '4xx': ErrorResponse, '5xx': ErrorResponse },
+    },
+    handler: async (request) => {
+      const namespace = request.namespace!;
+      const path = (request.params as { '*': string })['*'];
+      if (!path.endsWith(ACTION_SUFFIX) || path.length === ACTION_SUFFIX.length) {
+        throw new NotFoundError(`route POST ${request.url.split('?')[0]} not found`);
+      }
+      const name = path.slice(0, -ACTION_SUFFIX.length);
+      const body = request.body ?? {};
+      if (typeof body !== 'object' || Array.isArray(body) || body === null) {
+        throw new BadRequestError(`invalid action request: body must be a JSON object, got ${Array.isArray(body) ? 'array' : typeof body}`);
+      }
+      const fields = body as Record<string, unknown>;
+      const { action, actionId } = fields;
+      if (action !== undefined && actionId !== undefined && action !== actionId) throw new BadRequestError('action and actionId differ');
+      const id = action ?? actionId;
+      if (typeof id !== 'string' || id === '') throw new BadRequestError('action field is required');
+      const definition = actionDefinitions(plugin).find((a) => a.id === id && a.scope === 'asset');
+      if (!definition) throw new BadRequestError(`unknown action "${id}" for scope "asset"`);
+      if (fields.dryRun !== undefined && typeof fields.dryRun !== 'boolean') throw new BadRequestError('invalid action request: dryRun must be a boolean');
+      const dryRun = fields.dryRun === true;
+      if (dryRun && !definition.supportsDryRun) throw new BadRequestError(`action "${id}" does not support dry-run`);
+      const kind = kindOf(plugin, (request.query as { kind?: string }).kind ?? (typeof fields.kind === 'string' ? fields.kind : undefined));
+
+      const entity = await findEntityByName(deps.database.db, { namespace, plugin: plugin.name, kind: kind.kind, name }, deps.catalog.enabledSourceIds(namespace, plugin.name));
+      if (!entity) throw new NotFoundError(`entity "${name}" not found`);
+
+      const params = actionParams(fields);
+      const asset = { namespace, plugin: plugin.name, kind: kind.kind, name };
+      let outcome: { message?: string; data?: unknown; status?: string };
+      if (BUILTIN_ASSET_ACTIONS.has(id)) {
+        outcome = await runBuiltinAssetAction(deps.database.db, id as 'tag' | 'annotate' | 'deprecate', asset, params, dryRun);
+        if (!dryRun) deps.versions.bump(namespace, plugin.name);
+      } else {
+        outcome = await runPluginAction(plugin, id, { ...asset, target: name, entity: serializeEntity(entity, defaultState), dryRun }, params);
+      }
+      return {
+        action: id,
+        actionId: id,
+        status: dryRun ? 'dry-run' : (outcome.status ?? 'completed'),
+        dryRun,
+        ...(outcome.message ? { message: outcome.message } : {}),
+        ...(outcome.data !== undefined ? { data: outcome.data } : {}),
+      };
+    },
+  });
+}
+
+function kindOf(plugin: RegisteredPlugin, name: string | undefined) {
+  if (name === undefined || name === '') return plugin.kinds[0].decl;
+  const kind = plugin.kindByName(name);
+  if (!kind) throw new BadRequestError(`unknown kind "${name}" for plugin "${plugin.name}"`);
+  return kind.decl;
+}
+
+/** `params`, or (compatibility with the UI) the other top-level fields of the request. */
+function actionParams(fields: Record<string, unknown>): Record<string, unknown> {
+  if (fields.params !== undefined) {
+    if (typeof fields.params !== 'object' || fields.params === null || Array.isArray(fields.params)) {
+      throw new BadRequestError('invalid action request: params must be an object');
+    }
+    return fields.params as Record<string, unknown>;
+  }
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => !RESERVED_REQUEST_FIELDS.has(key)));
+}
+
+/**
+ * A plugin's own asset action. The framework validated the request; the handler computes the
+ * result. Errors it marks as client errors (`statusCode` 4xx, with an optional `code` and `details`)
+ * keep their status and code; anything else is a 500.
+ */
+async function runPluginAction(
+  plugin: RegisteredPlugin,
+  id: string,
+  ctx: { namespace: string; plugin: string; kind: string; target: string; entity: Record<string, unknown>; dryRun: boolean },
+  params: Record<string, unknown>,
+) {
+  const action = plugin.decl.actions!.find((a) => a.id === id)!;
+  try {
+    return await action.handler(ctx, params);
+  } catch (error) {
+    const e = error as { statusCode?: unknown; code?: unknown; details?: unknown; message?: string };
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      const code = typeof e.code === 'string' ? e.code : 'bad_request';
+      throw new AppError(e.statusCode, code, e.message ?? 'invalid request', e.details !== undefined ? { details: e.details } : {});
+    }
+    throw error;
+  }
+}
