@@ -45,7 +45,7 @@ const SOURCES = `catalogs:
       - {id: outside, name: Outside, type: yaml, properties: {yamlCatalogPath: /etc/passwd}}
 `;
 const PARTS_A = 'parts:\n  - {name: bolt, material: steel}\n  - {name: plank, material: wood}\n';
-const PARTS_B = 'parts:\n  - {name: bolt, material: wood}\n  - {name: gear, material: plastic}\n';
+const PARTS_B = 'parts:\n  - {name: bolt, material: wood}\n  - {name: gear, material: plastic}\n  - {name: kits/bolt-pack, material: steel}\n';
 const GADGETS = `gadgets:
   - name: shelf
     parts: [{partRef: plank}, {partRef: bolt}, {partRef: hinge}]
@@ -70,11 +70,16 @@ describeEachDatabase('refresh and links', (kind) => {
 
   test('a bad entry is rejected and the rest of the source loads', async () => {
     const list = body(await t.inject('/api/parts_catalog/v1alpha1/parts?pageSize=10'));
-    assert.deepEqual(list.items.map((p: any) => `${p.name}@${p.sourceId}`), ['bolt@parts-a', 'bolt@parts-b', 'plank@parts-a']);
+    assert.deepEqual(list.items.map((p: any) => `${p.name}@${p.sourceId}`), ['bolt@parts-a', 'bolt@parts-b', 'kits/bolt-pack@parts-b', 'plank@parts-a']);
     const rejected = t.logs.find((l) => l.msg === 'entry rejected' && l.name === 'gear');
     assert.ok(rejected, 'the rejected entry is logged with its name');
     assert.equal(rejected.path, 'parts[1].material');
     assert.equal(rejected.line, 3);
+  });
+
+  test('names containing "/" are reachable raw and percent-encoded', async () => {
+    assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/kits/bolt-pack')).name, 'kits/bolt-pack');
+    assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/kits%2Fbolt-pack')).name, 'kits/bolt-pack');
   });
 
   test('get-by-name takes the earlier source; sourceId selects the other', async () => {
