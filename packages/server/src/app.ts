@@ -22,7 +22,9 @@ import './http/routeConfig.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { CountCache } from './query/CountCache.js';
 import type { DataVersions } from './cache/DataVersions.js';
+import type { FetchContext } from './providers/types.js';
 import type { SourceCatalog } from './sources/SourceCatalog.js';
+import { registerSourceRoutes } from './sources/sourceRoutes.js';
 import { registerNamespacesRoute } from './tenancy/namespacesRoute.js';
 import type { TenancySettings } from './tenancy/resolveNamespace.js';
 
@@ -41,6 +43,8 @@ export interface AppDependencies {
   tenancy: TenancySettings;
   identity: IdentitySettings;
   corsAllowedOrigins: '*' | readonly string[];
+  /** Where source files may be read from (for `properties.content` in source listings). */
+  fetchContext: FetchContext;
   countCache: CountCache;
   versions: DataVersions;
   databaseStatus: () => Promise<ComponentStatus>;
@@ -98,6 +102,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   for (const plugin of deps.registry.list()) {
     registerEntityRoutes(app, plugin, deps);
     registerActionRoutes(app, plugin, deps);
+    registerSourceRoutes(app, plugin, deps);
   }
   await app.ready();
   return app;

@@ -117,6 +117,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       userPrefix: config.identity.userPrefix,
     },
     corsAllowedOrigins: config.corsAllowedOrigins,
+    fetchContext,
     countCache,
     versions,
     databaseStatus,

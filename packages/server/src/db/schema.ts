@@ -78,9 +78,13 @@ export interface RefreshStatusTable {
   plugin: string;
   source_id: string;
   state: string;
+  /** `success` or `error` (spec 04 §13.11). */
+  last_refresh_status: string | null;
+  /** `Loaded <n> entities`, `Loaded <n> entities, removed <m>`, `Unchanged: <n> entities` or `Refresh failed`. */
+  last_refresh_summary: string | null;
   entity_count: number;
-  rejected_count: number;
-  ingest_errors: Json<unknown[]>;
+  rejected_count: ColumnType<number, number | undefined, number>;
+  ingest_errors: ColumnType<unknown[], string | undefined, string>;
   last_error: string | null;
   /** Digest of the fetched document(s) the last successful refresh applied. */
   content_digest: string | null;

@@ -5,7 +5,7 @@ import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { Database } from '../db/schema.js';
 import { extractLinks } from '../framework/links.js';
 import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
-import { canonicalJson, sha256Hex } from '../ingest/digest.js';
+import { sha256Hex } from '../ingest/digest.js';
 import { parseSourceDocument } from '../ingest/parseDocument.js';
 import { validateEntries, type IngestError } from '../ingest/validateEntries.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -13,6 +13,7 @@ import { ProviderError } from '../providers/ProviderError.js';
 import type { FetchedDocument, FetchResult, Provider } from '../providers/types.js';
 import { applyKindEntities, inSourceTransaction, type ApplyCounts, type EntityToApply } from './applyEntities.js';
 import type { SourceCatalog } from './SourceCatalog.js';
+import { dataConfigDigest } from './sourceDigests.js';
 
 export type RefreshStatus = 'success' | 'unchanged' | 'error';
 
@@ -59,9 +60,7 @@ export class SourceRefresher {
   async refresh(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
     const started = process.hrtime.bigint();
     const key = { namespace, plugin: plugin.name, sourceId: source.id };
-    const configDigest = sha256Hex(canonicalJson({
-      type: source.type, properties: source.properties, includedItems: source.includedItems, excludedItems: source.excludedItems,
-    }));
+    const configDigest = dataConfigDigest(source);
     const outcome: RefreshOutcome = {
       ...key, status: 'success', added: 0, updated: 0, removed: 0, unchanged: 0,
       entityCount: 0, rejectedCount: 0, ingestErrors: [], durationNs: 0,
@@ -81,6 +80,10 @@ export class SourceRefresher {
       const unchangedResult = async () => {
         outcome.status = 'unchanged';
         outcome.entityCount = await this.countEntities(key);
+        outcome.durationNs = Number(process.hrtime.bigint() - started);
+        await this.writeStatus(this.deps.db, key, {
+          state: previous?.state ?? 'available', outcome, contentDigest: null, configDigest, success: true, providerState: null,
+        });
         return finish();
       };
       if (fetched.unchanged) return await unchangedResult();
@@ -268,19 +271,29 @@ export class SourceRefresher {
     },
   ): Promise<void> {
     const now = new Date();
+    const { outcome } = input;
+    const summary = !input.success
+      ? 'Refresh failed'
+      : outcome.status === 'unchanged'
+        ? `Unchanged: ${outcome.entityCount} entities`
+        : `Loaded ${outcome.entityCount} entities${outcome.removed > 0 ? `, removed ${outcome.removed}` : ''}`;
+    // An unchanged refresh keeps what the last loading refresh recorded about content and rejections.
+    const unchanged = outcome.status === 'unchanged';
     const values = {
       state: input.state,
+      last_refresh_status: input.success ? 'success' : 'error',
+      last_refresh_summary: summary,
       entity_count: input.outcome.entityCount,
-      rejected_count: input.outcome.rejectedCount,
-      ingest_errors: JSON.stringify(input.outcome.ingestErrors),
+      ...(unchanged ? {} : { rejected_count: input.outcome.rejectedCount, ingest_errors: JSON.stringify(input.outcome.ingestErrors) }),
       last_error: input.outcome.error ?? null,
       config_digest: input.configDigest,
       last_refresh_at: now,
       duration_ns: input.outcome.durationNs,
       updated_at: now,
-      ...(input.success
-        ? { content_digest: input.contentDigest, provider_state: input.providerState ? JSON.stringify(input.providerState) : null, last_success_at: now }
+      ...(input.success && !unchanged
+        ? { content_digest: input.contentDigest, provider_state: input.providerState ? JSON.stringify(input.providerState) : null }
         : {}),
+      ...(input.success ? { last_success_at: now } : {}),
     };
     await db
       .insertInto('catalog_refresh_status')

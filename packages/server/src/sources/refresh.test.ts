@@ -77,6 +77,27 @@ describeEachDatabase('refresh and links', (kind) => {
     assert.equal(rejected.line, 3);
   });
 
+  test('the sources list reports the state, rejections and last refresh of every source', async () => {
+    const parts = body(await t.inject('/api/parts_catalog/v1alpha1/management/sources'));
+    assert.equal(parts.count, 2);
+    const [a, b] = parts.sources;
+    assert.equal(a.status.state, 'available');
+    assert.equal(a.status.lastRefreshStatus, 'success');
+    assert.match(a.status.lastRefreshSummary, /^(Loaded|Unchanged:) \d+ entities/);
+    assert.equal(typeof a.properties.content, 'string');
+    assert.match(a.version, /^[0-9a-f]{64}$/);
+    assert.deepEqual([b.status.state, b.status.entityCount, b.status.rejectedCount], ['partially_available', 2, 1]);
+    assert.deepEqual(b.status.ingestErrors.map((e: any) => [e.file, e.line, e.path, e.name]), [['parts-b.yaml', 3, 'parts[1].material', 'gear']]);
+    const gadgets = body(await t.inject('/api/gadgets_catalog/v1alpha1/management/sources?includeContent=false'));
+    const byId = Object.fromEntries(gadgets.sources.map((s: any) => [s.id, s.status]));
+    assert.equal(gadgets.sources[0].properties.content, undefined);
+    assert.equal(byId.gadgets.state, 'available');
+    assert.equal(byId.broken.state, 'error');
+    assert.match(byId.broken.error, /YAML parse error/);
+    assert.equal(byId.hub.error, 'unsupported source type "hf" for plugin "gadgets"; supported types: yaml');
+    assert.equal(byId.outside.error, 'path "/etc/passwd" resolves outside the allowed data roots');
+  });
+
   test('names containing "/" are reachable raw and percent-encoded', async () => {
     assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/kits/bolt-pack')).name, 'kits/bolt-pack');
     assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/kits%2Fbolt-pack')).name, 'kits/bolt-pack');

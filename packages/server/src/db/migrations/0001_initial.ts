@@ -82,6 +82,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       plugin VARCHAR(63) NOT NULL,
       source_id VARCHAR(63) NOT NULL,
       state VARCHAR(32) NOT NULL,
+      last_refresh_status VARCHAR(16),
+      last_refresh_summary TEXT,
       entity_count INTEGER NOT NULL DEFAULT 0,
       rejected_count INTEGER NOT NULL DEFAULT 0,
       ingest_errors JSONB NOT NULL DEFAULT '[]'::jsonb,
