@@ -44,6 +44,11 @@ describeEachDatabase('migrations', (kind) => {
     assert.deepEqual(applied, []);
   });
 
+  test('request statements are bounded by a timeout on PostgreSQL', { skip: kind !== 'postgres' && 'PostgreSQL only' }, async () => {
+    const { rows } = await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(database.db);
+    assert.equal(rows[0].statement_timeout, '30s');
+  });
+
   test('the entity identity is unique per namespace', async () => {
     const row = { plugin: 'mcp', kind: 'McpServer', source_id: 's', name: 'a', name_lower: 'a', doc: '{}', digest: '0'.repeat(64), provenance: '{}' };
     await database.db.insertInto('catalog_entities').values(row).execute();

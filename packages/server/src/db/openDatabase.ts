@@ -29,6 +29,7 @@ interface Logger {
 }
 
 export const MEMORY_DATA_DIR = 'memory://';
+const STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
  * Opens the database. PGlite: takes the data-dir lock (none for `memory://`). PostgreSQL: retries an
@@ -92,7 +93,9 @@ async function openPostgres(
       delayMs = Math.min(delayMs * 2, 10_000);
     }
   }
-  const pool = new pg.Pool({ ...config.connection, max: config.poolSize ?? 20 });
+  // A bound on every statement: no request (a 100-comparison filter over a huge kind, say) can hold
+  // a connection for long. Migrations lift it for their own transactions.
+  const pool = new pg.Pool({ ...config.connection, max: config.poolSize ?? 20, statement_timeout: STATEMENT_TIMEOUT_MS });
   // A dropped idle connection must not crash the process; the next query reconnects.
   pool.on('error', (error) => log.warn(`database connection error: ${describePgError(error)}`));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -7,6 +7,8 @@ import { sql, type Kysely } from 'kysely';
  * earlier, single-tenant release is backfilled with `default` by the column default.
  */
 export async function up(db: Kysely<any>): Promise<void> {
+  // Index builds on large tables may take minutes; the pool's statement timeout is for requests.
+  await sql`SET LOCAL statement_timeout = 0`.execute(db);
   await sql`
     CREATE TABLE IF NOT EXISTS catalog_entities (
       id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
