@@ -98,6 +98,18 @@ describeEachDatabase('refresh and links', (kind) => {
     assert.equal(byId.outside.error, 'path "/etc/passwd" resolves outside the allowed data roots');
   });
 
+  test('diagnostics list every source, the latest errors newest first, and the job counts', async () => {
+    const diagnostics = body(await t.inject('/api/gadgets_catalog/v1alpha1/management/diagnostics'));
+    assert.deepEqual([diagnostics.pluginName, diagnostics.namespace, diagnostics.healthy], ['gadgets', 'default', true]);
+    assert.deepEqual(diagnostics.sources.map((s: any) => [s.id, s.state]), [['gadgets', 'available'], ['broken', 'error'], ['hub', 'error'], ['outside', 'error']]);
+    const gadgets = diagnostics.sources[0];
+    assert.match(gadgets.contentDigest, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(Number.isInteger(gadgets.lastRefreshDuration), true);
+    assert.deepEqual(diagnostics.errors.map((e: any) => e.source).sort(), ['broken', 'hub', 'outside']);
+    assert.deepEqual(diagnostics.jobs, { queued: 0, running: 0 });
+    assert.equal(typeof diagnostics.lastRefresh, 'string');
+  });
+
   test('names containing "/" are reachable raw and percent-encoded', async () => {
     assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/kits/bolt-pack')).name, 'kits/bolt-pack');
     assert.equal(body(await t.inject('/api/parts_catalog/v1alpha1/parts/kits%2Fbolt-pack')).name, 'kits/bolt-pack');

@@ -20,10 +20,71 @@ export interface SourceRouteDependencies {
 }
 
 /**
- * `GET {base}/management/sources` (spec 04 §5.1): every source of the plugin in the namespace, in
- * source order, with its redacted configuration and the state derived from its last refresh.
+ * The read side of source management: `GET {base}/management/sources` (spec 04 §5.1, every source in
+ * source order with its redacted configuration and derived state) and `GET …/diagnostics` (§4.6).
  */
 export function registerSourceRoutes(app: FastifyInstance, plugin: RegisteredPlugin, deps: SourceRouteDependencies): void {
+  app.get(`${plugin.basePath}/management/diagnostics`, {
+    config: { authz: { resource: 'catalogsources', verb: 'get' }, plugin: plugin.name },
+    schema: {
+      operationId: `get_${plugin.name}_diagnostics`,
+      tags: ['management'],
+      summary: 'Refresh state of every source of this plugin and the latest errors',
+      response: { 200: Type.Record(Type.String(), Type.Unknown()), '4xx': ErrorResponse },
+    },
+    handler: async (request) => {
+      const namespace = request.namespace!;
+      const { statusOf, countOf } = await loadStatuses(deps, namespace, plugin.name);
+      const [jobs, health] = await Promise.all([
+        deps.database.db
+          .selectFrom('refresh_jobs')
+          .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('namespace', '=', namespace)
+          .where('plugin', '=', plugin.name)
+          .where('state', 'in', ['queued', 'running'])
+          .groupBy('state')
+          .execute(),
+        plugin.checkHealth(),
+      ]);
+      const errors: { source: string; message: string; time: string }[] = [];
+      const sources = deps.catalog.sources(namespace, plugin.name).map((source) => {
+        const row = statusOf.get(source.id);
+        const status = sourceStatus(source, row, countOf.get(source.id) ?? 0);
+        if (row?.last_refresh_at && typeof status.error === 'string') {
+          errors.push({ source: source.id, message: status.error, time: new Date(row.last_refresh_at).toISOString() });
+        }
+        return {
+          id: source.id,
+          name: source.name,
+          state: status.state,
+          entityCount: status.entityCount,
+          ...(row?.last_refresh_at
+            ? {
+                lastRefreshTime: status.lastRefreshTime,
+                lastRefreshStatus: status.lastRefreshStatus,
+                lastRefreshDuration: Number(row.duration_ns),
+                lastRefreshDurationMs: status.lastRefreshDurationMs,
+              }
+            : {}),
+          ...(row?.content_digest ? { contentDigest: `sha256:${row.content_digest}` } : {}),
+          ...(status.error ? { error: status.error } : {}),
+        };
+      });
+      const times = sources.flatMap((s) => (s.lastRefreshTime ? [String(s.lastRefreshTime)] : [])).sort();
+      errors.sort((a, b) => b.time.localeCompare(a.time));
+      const count = (state: string) => Number(jobs.find((j) => j.state === state)?.n ?? 0);
+      return {
+        pluginName: plugin.name,
+        namespace,
+        healthy: health.healthy,
+        sources,
+        ...(times.length > 0 ? { lastRefresh: times.at(-1) } : {}),
+        errors: errors.slice(0, 100),
+        jobs: { queued: count('queued'), running: count('running') },
+      };
+    },
+  });
+
   app.get(`${plugin.basePath}/management/sources`, {
     config: { authz: { resource: 'catalogsources', verb: 'list' }, plugin: plugin.name },
     schema: {
@@ -38,18 +99,7 @@ export function registerSourceRoutes(app: FastifyInstance, plugin: RegisteredPlu
       const { includeContent = 'true' } = request.query as { includeContent?: string };
       if (includeContent !== 'true' && includeContent !== 'false') throw new BadRequestError('includeContent must be true or false');
       const sources = deps.catalog.sources(namespace, plugin.name);
-      const [statuses, counts] = await Promise.all([
-        deps.database.db.selectFrom('catalog_refresh_status').selectAll().where('namespace', '=', namespace).where('plugin', '=', plugin.name).execute(),
-        deps.database.db
-          .selectFrom('catalog_entities')
-          .select(['source_id', (eb) => eb.fn.countAll<string>().as('n')])
-          .where('namespace', '=', namespace)
-          .where('plugin', '=', plugin.name)
-          .groupBy('source_id')
-          .execute(),
-      ]);
-      const statusOf = new Map(statuses.map((row) => [row.source_id, row]));
-      const countOf = new Map(counts.map((row) => [row.source_id, Number(row.n)]));
+      const { statusOf, countOf } = await loadStatuses(deps, namespace, plugin.name);
       const infos = await Promise.all(
         sources.map(async (source) => ({
           id: source.id,
@@ -72,6 +122,24 @@ export function registerSourceRoutes(app: FastifyInstance, plugin: RegisteredPlu
 }
 
 type StatusRow = Selectable<RefreshStatusTable>;
+
+/** The refresh records and stored entity counts of a plugin's sources, keyed by source id. */
+async function loadStatuses(deps: SourceRouteDependencies, namespace: string, plugin: string) {
+  const [statuses, counts] = await Promise.all([
+    deps.database.db.selectFrom('catalog_refresh_status').selectAll().where('namespace', '=', namespace).where('plugin', '=', plugin).execute(),
+    deps.database.db
+      .selectFrom('catalog_entities')
+      .select(['source_id', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('namespace', '=', namespace)
+      .where('plugin', '=', plugin)
+      .groupBy('source_id')
+      .execute(),
+  ]);
+  return {
+    statusOf: new Map<string, StatusRow>(statuses.map((row) => [row.source_id, row])),
+    countOf: new Map(counts.map((row) => [row.source_id, Number(row.n)])),
+  };
+}
 
 /** The state of spec 04 §13.12, derived on read, and the fields of the last refresh attempt. */
 function sourceStatus(source: SourceConfig, row: StatusRow | undefined, entityCount: number): Record<string, unknown> {
