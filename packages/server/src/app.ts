@@ -3,7 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Authorizer } from './authz/Authorizer.js';
 import type { IdentitySettings } from './authz/identity.js';
-import type { CatalogDatabase } from './db/openDatabase.js';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.js';
 import { registerActionRoutes } from './framework/actionRoutes.js';
 import { registerEntityRoutes } from './framework/entityRoutes.js';
 import type { PluginRegistry } from './framework/PluginRegistry.js';
@@ -33,7 +34,7 @@ const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 export interface AppDependencies {
   version: string;
   logger: Logger;
-  database: CatalogDatabase;
+  database: { readonly db: Kysely<Database> };
   registry: PluginRegistry;
   catalog: SourceCatalog;
   lifecycle: Lifecycle;

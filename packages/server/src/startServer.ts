@@ -89,22 +89,21 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     maxBytes: config.sourceLimits.maxSourceBytes,
   };
 
-  // The database handle exists only after step 4; the app reads it through this late-bound view.
+  // The database opens after the routes are registered (step 4); handlers read it through this view,
+  // and the startup gate keeps requests away until it is there.
   const lateDatabase = {
-    type: config.database.type,
     get db() {
       if (!database) throw new Error('database is not open yet');
       return database.db;
     },
-    close: async () => undefined,
-  } as CatalogDatabase;
+  };
 
   const app = await buildApp({
     version: options.version,
     logger,
     database: lateDatabase,
     registry,
-    catalog: catalog,
+    catalog,
     lifecycle,
     metrics,
     authorizer: allowAll,
