@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { createPostgresTestDatabase } from '../packages/server/src/testing/databases.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -80,22 +80,6 @@ export function stop(child: ChildProcess): Promise<void> {
  * A fresh PostgreSQL database next to CATALOG_BENCH_DATABASE_URL (default the machine's
  * `postgres://postgres@127.0.0.1:5432/test`), dropped by `drop`.
  */
-export async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = process.env.CATALOG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `catalog_bench_${Date.now()}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+export function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  return createPostgresTestDatabase(process.env.CATALOG_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'catalog_bench');
 }

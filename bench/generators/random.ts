@@ -4,17 +4,11 @@
  * always yields byte-identical output on every machine.
  */
 
-/** Mulberry32: small, fast, and good enough for synthetic data; returns floats in [0, 1). */
-export function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../packages/server/src/testing/seededRandom.js';
+
+/** Mulberry32, shared with the server's test data: floats in [0, 1). */
+export const randomSource = seededRandom;
+
 
 /**
  * A 32-bit seed for one independent stream, e.g. `deriveSeed(1, 'bench-2', 'agents', 'names')`.

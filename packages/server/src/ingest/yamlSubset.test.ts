@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { locateOffset } from './locateNode.js';
 import { parseSourceDocument } from './parseDocument.js';
+import { seededRandom } from '../testing/seededRandom.js';
 import { parseYamlSubset, type SubsetEntry } from './yamlSubset.js';
 
 /** What the `yaml` library makes of the document: the reference the subset reader must reproduce. */
@@ -138,16 +139,6 @@ describe('parseYamlSubset', () => {
   });
 });
 
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['name', 'a', 'b.c', 'x-y', 'k_1', '$ref', 'a/b', 'yes', 'on'];
 const SCALARS = [

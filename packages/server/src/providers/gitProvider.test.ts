@@ -1,3 +1,4 @@
+import { rejection as rejectionOf } from '../testing/rejection.js';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -18,6 +19,8 @@ import { compilePathGlob, pathGlobProblem } from './pathGlob.js';
 import { ProviderError } from './ProviderError.js';
 import { createSecretResolver } from './secretRefs.js';
 import type { FetchedDocument, FetchResult, ProviderRequest } from './types.js';
+
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ProviderError);
 
 const runFile = promisify(execFile);
 
@@ -83,15 +86,6 @@ function documentsOf(result: FetchResult): FetchedDocument[] {
   return result.documents;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the promise to reject');
-}
 
 async function filesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);

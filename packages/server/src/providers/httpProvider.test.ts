@@ -1,3 +1,4 @@
+import { rejection as rejectionOf } from '../testing/rejection.js';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
@@ -15,6 +16,8 @@ import {
 import { ProviderError } from './ProviderError.js';
 import { createSecretResolver } from './secretRefs.js';
 import type { FetchedDocument, FetchResult, ProviderRequest } from './types.js';
+
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ProviderError);
 
 const DOCUMENT = 'agents:\n  - name: fetched-agent\n';
 const ETAG = '"v1"';
@@ -153,15 +156,6 @@ function documentOf(result: FetchResult): FetchedDocument {
   return result.documents[0];
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the promise to reject');
-}
 
 describe('http provider', () => {
   it('fetches the document with ETag and Last-Modified as state and provenance', async () => {

@@ -46,11 +46,16 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
   };
 }
 
-/** Creates an empty PostgreSQL database next to CATALOG_TEST_DATABASE_URL; `drop` removes it. */
-export async function createPostgresTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const adminUrl = process.env.CATALOG_TEST_DATABASE_URL;
+/**
+ * Creates an empty PostgreSQL database next to `adminUrl` (default CATALOG_TEST_DATABASE_URL);
+ * `drop` removes it.
+ */
+export async function createPostgresTestDatabase(
+  adminUrl = process.env.CATALOG_TEST_DATABASE_URL,
+  prefix = 'catalog_test',
+): Promise<{ url: string; drop: () => Promise<void> }> {
   if (!adminUrl) throw new Error('CATALOG_TEST_DATABASE_URL is not set');
-  const name = `catalog_test_${randomBytes(6).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

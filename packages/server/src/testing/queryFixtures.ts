@@ -8,6 +8,7 @@ import { fieldMapFor } from '../query/fieldMap.js';
 import { listEntities } from '../query/listEntities.js';
 import type { ListParams } from '../query/listParams.js';
 import { parseFilterQuery } from '../query/parser.js';
+import { seededRandom } from './seededRandom.js';
 import { evaluateFilter, type EvaluatedEntity } from './referenceEvaluator.js';
 
 /**
@@ -56,17 +57,6 @@ export const TEST_PLUGIN = 'widgets';
 export const TEST_NAMESPACE = 'default';
 export const DEFAULT_STATE = 'draft';
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce from their seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)];
@@ -277,3 +267,5 @@ export function evaluatedIds(entities: readonly EvaluatedEntity[], filterQuery: 
     .map((entity) => entity.id)
     .sort();
 }
+
+export { seededRandom };
