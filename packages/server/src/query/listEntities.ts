@@ -32,7 +32,10 @@ export interface ListEntitiesInput {
 }
 
 /** An entity row with its overlay and its governance state (the default state when it has no record). */
-export type EntityListRow = Selectable<EntityTable> & {
+/** The entity columns a list serves (provenance, search and index helper columns stay in the database). */
+const LISTED_COLUMNS = sql.raw('e.id, e.name, e.source_id, e.doc, e.digest, e.links, e.created_at, e.updated_at');
+
+export type EntityListRow = Pick<Selectable<EntityTable>, 'id' | 'name' | 'source_id' | 'doc' | 'digest' | 'links' | 'created_at' | 'updated_at'> & {
   tags: string[] | null;
   annotations: Record<string, string> | null;
   lifecycle: string | null;
@@ -139,7 +142,7 @@ type PageRow = EntityListRow & Record<string, unknown>;
 async function selectPage(q: PageQuery): Promise<PageRow[]> {
   const where = sql.join([...q.base, ...q.selective], sql` AND `);
   const { rows } = await sql<PageRow>`
-    SELECT e.*, o.tags, o.annotations, o.lifecycle,
+    SELECT ${LISTED_COLUMNS}, o.tags, o.annotations, o.lifecycle,
       COALESCE(g.lifecycle_state, ${q.defaultLifecycleState}::text) AS governance_state,
       ${sql.join(q.ordering.keyTexts('page'))}
     FROM (
@@ -175,7 +178,7 @@ async function walkIndexForPage(q: PageQuery): Promise<PageRow[]> {
     // usual page costs one round trip; the last scanned row comes back too, as the resume point.
     const { rows } = await sql<PageRow & { matched: boolean; scan_index: string; scanned: string }>`
       SELECT s.matched, s.scan_index, s.scanned, ${sql.join(q.ordering.keyTexts('s'))},
-        e.*, o.tags, o.annotations, o.lifecycle,
+        ${LISTED_COLUMNS}, o.tags, o.annotations, o.lifecycle,
         COALESCE(g.lifecycle_state, ${q.defaultLifecycleState}::text) AS governance_state
       FROM (
         SELECT w.*, row_number() OVER (ORDER BY ${sql.join(q.ordering.orderByKeyColumns('w'))}) AS scan_index, count(*) OVER () AS scanned
