@@ -258,5 +258,3 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   }
 }
-
-export { MEMORY_DATA_DIR };

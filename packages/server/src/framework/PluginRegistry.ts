@@ -88,17 +88,14 @@ export class PluginRegistry {
     private readonly log: Logger,
     private readonly onActivated: (plugin: RegisteredPlugin) => void = () => undefined,
   ) {
-    const sorted = [...declarations].sort((a, b) => a.name.localeCompare(b.name));
-    const seen = new Map<string, string>();
-    for (const decl of sorted) {
-      const plugin = new RegisteredPlugin(decl);
-      for (const [what, value] of [['name', decl.name], ['base path', plugin.basePath], ['config key', plugin.configKey]]) {
-        const key = `${what}:${value}`;
-        if (seen.has(key)) throw new StartupError(`two plugins declare the same ${what} "${value}"`);
-        seen.set(key, decl.name);
+    this.plugins = [...declarations].sort((a, b) => a.name.localeCompare(b.name)).map((decl) => new RegisteredPlugin(decl));
+    const seen = new Set<string>();
+    for (const plugin of this.plugins) {
+      for (const [what, value] of [['name', plugin.name], ['base path', plugin.basePath], ['config key', plugin.configKey]]) {
+        if (seen.has(`${what}:${value}`)) throw new StartupError(`two plugins declare the same ${what} "${value}"`);
+        seen.add(`${what}:${value}`);
       }
     }
-    this.plugins = sorted.map((decl) => new RegisteredPlugin(decl));
   }
 
   list(): readonly RegisteredPlugin[] {
@@ -111,6 +108,11 @@ export class PluginRegistry {
 
   byConfigKey(configKey: string): RegisteredPlugin | undefined {
     return this.plugins.find((p) => p.configKey === configKey);
+  }
+
+  /** Every entity kind of the registered plugins (the targets `references=` may name). */
+  kindNames(): string[] {
+    return this.plugins.flatMap((p) => p.kinds.map((k) => k.decl.kind));
   }
 
   get initializing(): boolean {

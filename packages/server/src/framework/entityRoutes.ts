@@ -46,6 +46,7 @@ export interface EntityRouteDependencies {
 /** The generic list and get routes of every kind of a plugin (spec 01 §10). */
 export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlugin, deps: EntityRouteDependencies): void {
   const defaultState = deps.governance.defaultState;
+  const referenceKinds = deps.registry.kindNames();
   for (const { decl: kind, listPath } of plugin.kinds) {
     app.get(listPath, {
       config: { authz: { resource: 'assets', verb: 'list' }, plugin: plugin.name },
@@ -66,7 +67,7 @@ export function registerEntityRoutes(app: FastifyInstance, plugin: RegisteredPlu
           defaultLifecycleState: defaultState,
           params: request.query as Record<string, string | undefined>,
           counts: { cache: deps.countCache, version: deps.versions.get(namespace, plugin.name) },
-          referenceKinds: deps.registry.list().flatMap((p) => p.kinds.map((k) => k.decl.kind)),
+          referenceKinds,
         });
         const rows = page.rows as EntityRow[];
         const links = await resolveLinks(deps.database.db, namespace, rows.map((row) => row.links ?? []), deps);

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { joinOn } from '../query/listEntities.js';
 import type { EntityRow } from './serializeEntity.js';
 
 /**
@@ -13,24 +14,14 @@ export async function findEntityByName(
   sourceOrder: readonly string[],
 ): Promise<EntityRow | undefined> {
   if (sourceOrder.length === 0) return undefined;
-  const rows = await db
-    .selectFrom('catalog_entities as e')
-    .leftJoin('catalog_overlays as o', (join) =>
-      join.onRef('o.namespace', '=', 'e.namespace').onRef('o.plugin', '=', 'e.plugin').onRef('o.kind', '=', 'e.kind').onRef('o.name', '=', 'e.name'),
-    )
-    .leftJoin('asset_governance as g', (join) =>
-      join.onRef('g.namespace', '=', 'e.namespace').onRef('g.plugin', '=', 'e.plugin').onRef('g.kind', '=', 'e.kind').onRef('g.name', '=', 'e.name'),
-    )
-    .select([
-      'e.id', 'e.name', 'e.source_id', 'e.doc', 'e.digest', 'e.provenance', 'e.links', 'e.created_at', 'e.updated_at',
-      'o.tags', 'o.annotations', 'o.lifecycle', sql<string | null>`g.lifecycle_state`.as('governance_state'),
-    ])
-    .where('e.namespace', '=', key.namespace)
-    .where('e.plugin', '=', key.plugin)
-    .where('e.kind', '=', key.kind)
-    .where('e.name', '=', key.name)
-    .where('e.source_id', 'in', [...sourceOrder])
-    .execute();
+  const { rows } = await sql<EntityRow>`
+    SELECT e.id, e.name, e.source_id, e.doc, e.digest, e.provenance, e.links, e.created_at, e.updated_at,
+      o.tags, o.annotations, o.lifecycle, g.lifecycle_state AS governance_state
+    FROM catalog_entities AS e
+    ${joinOn('catalog_overlays', 'o')}
+    ${joinOn('asset_governance', 'g')}
+    WHERE e.namespace = ${key.namespace} AND e.plugin = ${key.plugin} AND e.kind = ${key.kind} AND e.name = ${key.name}
+      AND e.source_id IN (${sql.join([...sourceOrder])})`.execute(db);
   const rank = (sourceId: string) => sourceOrder.indexOf(sourceId);
-  return (rows as EntityRow[]).sort((a, b) => rank(a.source_id) - rank(b.source_id))[0];
+  return rows.sort((a, b) => rank(a.source_id) - rank(b.source_id))[0];
 }

@@ -37,7 +37,8 @@ export function createMetrics() {
     labelNames: ['namespace', 'plugin', 'source'] as const, registers: [registry],
   });
   const dbUp = new Gauge({ name: 'catalog_db_up', help: '1 while the database answers.', registers: [registry] });
-  const leader = new Gauge({ name: 'catalog_leader', help: '1 while this replica leads.', registers: [registry] });
+  // Leader election is not configured in this release: this replica never leads.
+  new Gauge({ name: 'catalog_leader', help: '1 while this replica leads.', registers: [registry] }).set(0);
 
   return {
     registry,
@@ -58,9 +59,6 @@ export function createMetrics() {
     },
     setDbUp(up: boolean) {
       dbUp.set(up ? 1 : 0);
-    },
-    setLeader(isLeader: boolean) {
-      leader.set(isLeader ? 1 : 0);
     },
   };
 }

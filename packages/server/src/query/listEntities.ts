@@ -211,8 +211,8 @@ function withoutScanColumns(row: PageRow & { matched?: boolean; scan_index?: str
   return rest as PageRow;
 }
 
-/** LEFT JOIN of an overlay-style table, keyed like the entity without its source. */
-function joinOn(table: 'catalog_overlays' | 'asset_governance', alias: 'o' | 'g'): RawBuilder<unknown> {
+/** LEFT JOIN of an overlay-style table, keyed like the entity without its source (alias `e`). */
+export function joinOn(table: 'catalog_overlays' | 'asset_governance', alias: 'o' | 'g'): RawBuilder<unknown> {
   const ref = (column: string) => sql.ref(`${alias}.${column}`);
   return sql`LEFT JOIN ${sql.table(table)} AS ${sql.id(alias)} ON ${ref('namespace')} = e.namespace
     AND ${ref('plugin')} = e.plugin AND ${ref('kind')} = e.kind AND ${ref('name')} = e.name`;

@@ -3,7 +3,7 @@ import type { NamespacePolicy } from '../http/routeConfig.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 const DNS_1123_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-export const NAMESPACE_REQUIRED_MESSAGE =
+const NAMESPACE_REQUIRED_MESSAGE =
   'namespace is required in multi-tenant mode (use ?namespace= query param or X-Namespace header)';
 
 export interface TenancySettings {
@@ -43,7 +43,7 @@ export function resolveNamespace(settings: TenancySettings, policy: NamespacePol
   return namespace;
 }
 
-export function validateNamespace(namespace: string): void {
+function validateNamespace(namespace: string): void {
   if (namespace.length > 63) {
     throw new BadRequestError(`namespace "${quoted(namespace)}" exceeds maximum length of 63 characters`);
   }
