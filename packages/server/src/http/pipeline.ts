@@ -6,6 +6,8 @@ import type { PluginRegistry } from '../framework/PluginRegistry.js';
 import type { Lifecycle } from '../health/Lifecycle.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { resolveNamespace, type TenancySettings } from '../tenancy/resolveNamespace.js';
+import { AuditDraft } from '../audit/AuditDraft.js';
+import type { RequestAudit } from '../audit/RequestAudit.js';
 import { createCorsHook } from './cors.js';
 import { sendError } from './errorHandler.js';
 
@@ -29,10 +31,12 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
   app.decorateRequest('namespace', null);
   // Reference-type decorators must start as null; every request gets its identity in onRequest.
   app.decorateRequest('identity', null as unknown as typeof ANONYMOUS);
+  app.decorateRequest('audit', null as unknown as RequestAudit);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     request.identity = ANONYMOUS;
+    request.audit = new AuditDraft();
     if (applyCors(request, reply)) return reply;
 
     const config = request.routeOptions.config;
