@@ -18,6 +18,7 @@ import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createGitProvider } from './providers/gitProvider.js';
+import { createHfProvider } from './providers/hfProvider.js';
 import { createHttpProvider } from './providers/httpProvider.js';
 import { createSecretResolver } from './providers/secretRefs.js';
 import type { FetchContext, Provider } from './providers/types.js';
@@ -166,7 +167,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       db: database.db,
       registry,
       catalog: catalog,
-      providers: createProviders(config, fetchContext),
+      providers: createProviders(config, fetchContext, logger),
       settings: {
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
@@ -220,13 +221,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 }
 
 /** Every provider type this server can fetch from, keyed by source `type`. */
-function createProviders(config: ServerConfig, fetchContext: FetchContext): Record<string, Provider> {
+function createProviders(config: ServerConfig, fetchContext: FetchContext, logger: Logger): Record<string, Provider> {
   const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
   const workDir = config.dataDir === MEMORY_DATA_DIR ? mkdtempSync(join(tmpdir(), 'catalog-git-')) : join(config.dataDir, 'git');
   const providers = [
     createYamlProvider(fetchContext),
     createGitProvider({ fetchContext, workDir, allowedSchemes: config.git.allowedSchemes, timeoutSeconds: config.git.timeoutSeconds, resolveSecret }),
     createHttpProvider({ fetchContext, timeoutSeconds: config.httpProvider.timeoutSeconds, resolveSecret }),
+    // `apiKeyEnvVar` may name any variable; only a value starting with `hf_` is ever sent (03 §14.2).
+    createHfProvider({ fetchContext, resolveSecret, env: { ...process.env, HF_API_KEY: config.huggingFace.apiKey ?? undefined }, log: logger }),
   ];
   return Object.fromEntries(providers.map((provider) => [provider.type, provider]));
 }

@@ -25,8 +25,9 @@ const EPOCH_FIELDS = ['createTimeSinceEpoch', 'lastUpdateTimeSinceEpoch'] as con
 /** One rejected entry, as carried by a source's status and refresh result. */
 export interface IngestError {
   file: string;
-  line: number;
-  column: number;
+  /** Absent for entries a remote catalog (hf) could not fetch: they have no place in a document. */
+  line?: number;
+  column?: number;
   /** Location inside the document, e.g. `agents[3].agentType`. */
   path: string;
   /** The entry's `name`, when it has a string one. */

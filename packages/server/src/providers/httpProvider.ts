@@ -245,7 +245,7 @@ async function download(settings: HttpSourceSettings, initialHeaders: Record<str
   }
 }
 
-class BlockedDestinationError extends Error {
+export class BlockedDestinationError extends Error {
   constructor(readonly address: string) {
     super(`destination address ${address} is not allowed`);
   }
@@ -255,7 +255,7 @@ class BlockedDestinationError extends Error {
  * DNS resolution that refuses blocked addresses. Checking the addresses the socket will actually
  * connect to (not a separate lookup beforehand) leaves no window for DNS rebinding.
  */
-const guardedLookup: LookupFunction = (hostname, options, callback) => {
+export const guardedLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) {
       callback(error, '', 0);

@@ -25,6 +25,8 @@ export interface ProviderRequest {
   previousState?: Record<string, unknown>;
   /** Set by forced refreshes: fetch even when the provider thinks nothing changed. */
   force: boolean;
+  /** Aborted when the refresh times out; a provider stops its pending requests. */
+  signal?: AbortSignal;
 }
 
 /** One document as fetched by a provider, with the provenance of this fetch (spec 04 §14.5). */
@@ -45,11 +47,32 @@ export type FetchResult =
       documents: FetchedDocument[];
       /** Per-file failures of multi-file sources (git): counted as rejected, the other files load. */
       failedDocuments?: { file: string; message: string; line?: number; column?: number }[];
+      /** Entries of a remote catalog (hf) that could not be fetched: reported like rejected entries, without a position. */
+      failedItems?: FailedItem[];
+      /**
+       * Name globs (02 §2.5) whose stored entities stay when absent from `documents`: entries that failed
+       * transiently keep their previous version instead of being deleted (03 §14.7).
+       */
+      keep?: string[];
+      /** Facts the refresh summary states, e.g. a `maxModels` cap that was reached. */
+      notices?: string[];
       /** Kept and handed back as `previousState` next time. */
       state?: Record<string, unknown>;
     };
 
+export interface FailedItem {
+  /** `hf://<id>` for a model, the pattern for a failed expansion. */
+  file: string;
+  name?: string;
+  message: string;
+}
+
 export interface Provider {
   readonly type: string;
   fetch(request: ProviderRequest): Promise<FetchResult>;
+  /**
+   * The include/exclude patterns entries are filtered with, when the provider derives them from
+   * its properties (hf `allowedOrganization`, legacy `excludedModels`); the source's own lists otherwise.
+   */
+  filters?(source: SourceConfig): { includedItems: string[]; excludedItems: string[] };
 }

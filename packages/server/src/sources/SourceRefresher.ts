@@ -4,13 +4,14 @@ import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { Database } from '../db/schema.js';
 import { extractLinks } from '../framework/links.js';
+import { compileNameFilter } from '../ingest/globs.js';
 import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
 import { sha256Hex } from '../ingest/digest.js';
 import { parseSourceDocument } from '../ingest/parseDocument.js';
 import { validateEntries, type IngestError } from '../ingest/validateEntries.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ProviderError } from '../providers/ProviderError.js';
-import type { FetchedDocument, FetchResult, Provider } from '../providers/types.js';
+import type { FailedItem, FetchedDocument, FetchResult, Provider } from '../providers/types.js';
 import { applyKindEntities, inSourceTransaction, type ApplyCounts, type EntityToApply } from './applyEntities.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import { dataConfigDigest } from './sourceDigests.js';
@@ -27,6 +28,8 @@ export interface RefreshOutcome extends ApplyCounts {
   rejectedCount: number;
   ingestErrors: IngestError[];
   error?: string;
+  /** Facts the provider reported for the summary (a `maxModels` cap). */
+  notices?: string[];
   durationNs: number;
 }
 
@@ -73,9 +76,10 @@ export class SourceRefresher {
     try {
       const previous = await this.previousRefresh(key);
       const sameConfig = previous?.config_digest === configDigest && previous.state !== 'error';
-      const fetched = await this.withTimeout(this.fetch(namespace, plugin, source, {
+      const fetched = await this.withTimeout((signal) => this.fetch(namespace, plugin, source, {
         previousState: sameConfig ? (previous?.provider_state ?? undefined) : undefined,
         force: options.force ?? false,
+        signal,
       }));
       const unchangedResult = async () => {
         outcome.status = 'unchanged';
@@ -88,17 +92,24 @@ export class SourceRefresher {
       };
       if (fetched.unchanged) return await unchangedResult();
       const { documents } = fetched;
-      const contentDigest = sha256Hex(documents.map((d) => d.digest).join(','));
+      // Which entries failed, and whether they keep their stored version, decides the result as much as the documents do.
+      const failures = (fetched.failedItems ?? []).map((f) => `${f.file}\n${f.message}`).concat(fetched.keep ?? []);
+      const contentDigest = sha256Hex([...documents.map((d) => d.digest), ...failures].join(','));
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
-      const perKind = this.ingest(plugin, source, documents, fetched.failedDocuments ?? [], outcome);
+      const filters = this.deps.providers[source.type]?.filters?.(source) ?? source;
+      const perKind = this.ingest(plugin, source, filters, fetched, outcome);
+      const keepFilter = compileNameFilter(fetched.keep ?? [], []);
+      const included = compileNameFilter(filters.includedItems, filters.excludedItems);
+      const keep = (fetched.keep ?? []).length === 0 ? () => false : (name: string) => keepFilter(name) && included(name);
+      outcome.notices = fetched.notices ?? [];
       await inSourceTransaction(this.deps.db, key, async (trx) => {
         for (const [kind, entities] of perKind) {
-          const counts = await applyKindEntities(trx, { ...key, kind }, entities);
+          const counts = await applyKindEntities(trx, { ...key, kind }, entities, keep);
           outcome.added += counts.added;
           outcome.updated += counts.updated;
           outcome.removed += counts.removed;
           outcome.unchanged += counts.unchanged;
-          outcome.entityCount += entities.length;
+          outcome.entityCount += entities.length + counts.kept;
         }
         outcome.durationNs = Number(process.hrtime.bigint() - started);
         await this.writeStatus(trx, key, {
@@ -164,7 +175,7 @@ export class SourceRefresher {
     namespace: string,
     plugin: RegisteredPlugin,
     source: SourceConfig,
-    options: { previousState?: Record<string, unknown>; force: boolean },
+    options: { previousState?: Record<string, unknown>; force: boolean; signal: AbortSignal },
   ): Promise<FetchResult> {
     if (source.problems.length > 0) throw new ProviderError(source.problems.join('; '));
     if (!plugin.decl.sourceTypes.includes(source.type)) {
@@ -175,7 +186,6 @@ export class SourceRefresher {
     return provider.fetch({ source, location: { namespace, plugin: plugin.name, sourceId: source.id }, ...options });
   }
 
-  /** Parses and validates every document; returns the accepted entities per kind. */
   /**
    * Parses and validates every document; returns the accepted entities per kind. A single-document
    * source fails as a whole on a document-level error. In a multi-file source (git) a broken file
@@ -185,10 +195,11 @@ export class SourceRefresher {
   private ingest(
     plugin: RegisteredPlugin,
     source: SourceConfig,
-    documents: FetchedDocument[],
-    failedDocuments: readonly { file: string; message: string; line?: number; column?: number }[],
+    filters: { includedItems: readonly string[]; excludedItems: readonly string[] },
+    fetched: { documents: FetchedDocument[]; failedDocuments?: FailedDocument[]; failedItems?: FailedItem[] },
     outcome: RefreshOutcome,
   ): Map<string, EntityToApply[]> {
+    const { documents, failedDocuments = [], failedItems = [] } = fetched;
     const perKind = new Map<string, EntityToApply[]>(plugin.kinds.map((k) => [k.decl.kind, []]));
     const seenNames = new Map(plugin.kinds.map((k) => [k.decl.kind, new Map()]));
     const multiFile = documents.length + failedDocuments.length > 1;
@@ -198,6 +209,7 @@ export class SourceRefresher {
       this.deps.log.warn({ namespace: outcome.namespace, plugin: plugin.name, sourceId: source.id, ...item }, 'entry rejected');
     };
     for (const failed of failedDocuments) reject({ file: failed.file, line: failed.line ?? 1, column: failed.column ?? 1, path: '', message: failed.message });
+    for (const failed of failedItems) reject({ file: failed.file, path: '', ...(failed.name !== undefined && { name: failed.name }), message: failed.message });
     let documentsLoaded = 0;
     let accepted = 0;
     for (const document of documents) {
@@ -212,7 +224,7 @@ export class SourceRefresher {
         }
         hasKey = true;
         const result = validateEntries(kind.decl, parsed.entries, {
-          file: document.file, yamlKey: kind.yamlKey, includedItems: source.includedItems, excludedItems: source.excludedItems,
+          file: document.file, yamlKey: kind.yamlKey, includedItems: filters.includedItems, excludedItems: filters.excludedItems,
           seenNames: seenNames.get(kind.decl.kind),
         });
         outcome.rejectedCount += result.rejectedCount - Math.min(result.rejectedCount, result.ingestErrors.length);
@@ -276,7 +288,7 @@ export class SourceRefresher {
       ? 'Refresh failed'
       : outcome.status === 'unchanged'
         ? `Unchanged: ${outcome.entityCount} entities`
-        : `Loaded ${outcome.entityCount} entities${outcome.removed > 0 ? `, removed ${outcome.removed}` : ''}`;
+        : `Loaded ${outcome.entityCount} entities${outcome.removed > 0 ? `, removed ${outcome.removed}` : ''}${(outcome.notices ?? []).map((n) => `; ${n}`).join('')}`;
     // An unchanged refresh keeps what the last loading refresh recorded about content and rejections.
     const unchanged = outcome.status === 'unchanged';
     const values = {
@@ -302,17 +314,25 @@ export class SourceRefresher {
       .execute();
   }
 
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+  /** Runs `work` within the refresh timeout; on expiry its signal aborts what the provider still has running. */
+  private withTimeout<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const seconds = this.deps.settings.refreshTimeoutSeconds;
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
-      promise,
+      work(controller.signal),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProviderError(`refresh timed out after ${seconds}s`)), seconds * 1000);
+        timer = setTimeout(() => {
+          const error = new ProviderError(`refresh timed out after ${seconds}s`);
+          controller.abort(error);
+          reject(error);
+        }, seconds * 1000);
       }),
     ]).finally(() => clearTimeout(timer));
   }
 }
+
+type FailedDocument = { file: string; message: string; line?: number; column?: number };
 
 /** An ingest failure of a whole refresh (document-level error, every entry rejected, too many entries). */
 class IngestFailure extends Error {}

@@ -8,13 +8,18 @@ import type { SourceCatalog } from './SourceCatalog.js';
 import type { SourceRefresher } from './SourceRefresher.js';
 
 const WATCH_INTERVAL_MS = 5_000;
-const DEFAULT_SYNC_SECONDS = 3600;
-const MIN_SYNC_SECONDS = 10;
+/** `syncInterval` default and minimum per remote type (04 §14.2, §14.3; 03 §14.1). */
+const SYNC_SECONDS: Record<string, { fallback: number; min: number }> = {
+  git: { fallback: 3600, min: 10 },
+  http: { fallback: 3600, min: 10 },
+  hf: { fallback: 24 * 3600, min: 1 },
+};
 
 /**
  * Background refreshes (spec 02 §2.7): `yaml` files with `watch` (default true) are re-read when
  * their size or modification time changes, checked every 5 s; `git` and `http` sources are synced
- * every `syncInterval` (default 1h, at least 10s) unless pinned to a `revision`. Refreshes of one
+ * every `syncInterval` (default 1h, at least 10s) unless pinned to a `revision`, `hf` sources every
+ * `syncInterval` (default 24h, at least 1s). Refreshes of one
  * source never overlap: the refresher serializes them with a per-source database lock, and this
  * scheduler never starts a second one for a source whose previous run is still going.
  */
@@ -49,7 +54,7 @@ export class SourceScheduler {
   start(): void {
     for (const { namespace, plugin, source } of this.enabledSources()) {
       if (source.type === 'yaml') this.watchFile(namespace, plugin, source);
-      else if (source.type === 'git' || source.type === 'http') this.syncPeriodically(namespace, plugin, source);
+      else if (source.type in SYNC_SECONDS) this.syncPeriodically(namespace, plugin, source);
     }
   }
 
@@ -91,8 +96,9 @@ export class SourceScheduler {
 
   private syncPeriodically(namespace: string, plugin: string, source: SourceConfig): void {
     if (source.type === 'git' && typeof source.properties.revision === 'string' && source.properties.revision !== '') return;
-    const seconds = parseDurationSeconds(source.properties.syncInterval ?? `${DEFAULT_SYNC_SECONDS}s`);
-    if (seconds === undefined || seconds < MIN_SYNC_SECONDS) return; // invalid: the source already reports the validation error
+    const { fallback, min } = SYNC_SECONDS[source.type];
+    const seconds = parseDurationSeconds(source.properties.syncInterval ?? fallback);
+    if (seconds === undefined || seconds < min) return; // invalid: the source already reports the validation error
     this.every(seconds * 1000, () => this.refresh(namespace, plugin, source));
   }
 

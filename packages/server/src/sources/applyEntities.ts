@@ -29,14 +29,16 @@ const UPDATE_BATCH = 500;
 
 /**
  * Replaces the entities of one (source, kind) with `entities` inside the caller's transaction:
- * inserts new names, updates rows whose content digest changed, deletes vanished names, and leaves
- * unchanged rows (id, timestamps) untouched.
+ * inserts new names, updates rows whose content digest changed, deletes vanished names (except those
+ * `keep` accepts: entries a remote source failed to fetch this time), and leaves unchanged rows (id,
+ * timestamps) untouched.
  */
 export async function applyKindEntities(
   trx: Transaction<Database>,
   key: SourceKey & { kind: string },
   entities: readonly EntityToApply[],
-): Promise<ApplyCounts> {
+  keep: (name: string) => boolean = () => false,
+): Promise<ApplyCounts & { kept: number }> {
   const existing = await trx
     .selectFrom('catalog_entities')
     .select(['id', 'name', 'digest', 'links'])
@@ -65,7 +67,8 @@ export async function applyKindEntities(
     if (current) updates.push({ id: current.id, ...row });
     else inserts.push({ name: entity.name, ...row });
   }
-  const removedIds = [...byName.values()].map((row) => row.id);
+  const vanished = [...byName.values()];
+  const removedIds = vanished.filter((row) => !keep(row.name)).map((row) => row.id);
 
   for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
     await trx
@@ -101,7 +104,7 @@ export async function applyKindEntities(
   if (removedIds.length > 0) {
     await sql`DELETE FROM catalog_entities WHERE id = ANY(${toBigintArray(removedIds)}::bigint[])`.execute(trx);
   }
-  return { added: inserts.length, updated: updates.length, removed: removedIds.length, unchanged };
+  return { added: inserts.length, updated: updates.length, removed: removedIds.length, unchanged, kept: vanished.length - removedIds.length };
 }
 
 /** PostgreSQL array literal for an id list (ids are decimal strings, so no quoting is needed). */
