@@ -49,10 +49,10 @@ export class MockHuggingFace {
   private constructor(private readonly server: Server, readonly url: string) {}
 
   static async start(): Promise<MockHuggingFace> {
-    let hub: MockHuggingFace | undefined;
-    const server = createServer((req, res) => void hub!.handle(req.method ?? 'GET', req.url ?? '/', req.headers, res));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    hub = new MockHuggingFace(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const hub = new MockHuggingFace(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server.on('request', (req, res) => void hub.handle(req.method ?? 'GET', req.url ?? '/', req.headers, res));
     server.on('connection', (socket) => {
       hub.sockets.add(socket);
       socket.on('close', () => hub.sockets.delete(socket));
