@@ -81,7 +81,7 @@ export class HfClient {
    * GET with retries. Resolves with a 2xx response; rejects with an HfRequestError otherwise, or with
    * the abort reason when the signal fires.
    */
-  async get(url: URL, limits: { maxBytes: number; accept?: string }): Promise<HfResponse> {
+  async get(url: URL, limits: { maxBytes: number }): Promise<HfResponse> {
     for (let retry = 1; ; retry++) {
       await this.acquire();
       let attempt: Attempt;
@@ -152,7 +152,7 @@ export class HfClient {
     return Math.ceil((1 - this.tokens) / perMs);
   }
 
-  private async once(url: URL, limits: { maxBytes: number; accept?: string }): Promise<Attempt> {
+  private async once(url: URL, limits: { maxBytes: number }): Promise<Attempt> {
     const timeoutMs = this.options.requestTimeoutSeconds * 1000;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -188,12 +188,12 @@ export class HfClient {
     }
   }
 
-  private hop(url: URL, limits: { maxBytes: number; accept?: string }, signal: AbortSignal): Promise<Hop> {
+  private hop(url: URL, limits: { maxBytes: number }, signal: AbortSignal): Promise<Hop> {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isBlockedAddress(host)) return Promise.reject(new BlockedDestinationError(host));
     const headers: Record<string, string> = {
       'User-Agent': this.options.userAgent,
-      Accept: limits.accept ?? 'application/json',
+      Accept: 'application/json',
     };
     if (this.options.token !== undefined) headers.Authorization = `Bearer ${this.options.token}`;
     const where = withoutQuery(url);

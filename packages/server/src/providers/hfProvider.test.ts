@@ -167,14 +167,28 @@ describe('hf provider: expansion', () => {
   });
 
   it('does not follow a next link to another origin and reports the pattern', async () => {
-    hub.nextLinkOrigin = 'http://127.0.0.2:9';
-    const result = await load(source({ maxModels: 0 }));
-    assert.equal(names(result).length, 100);
-    assert.equal(hub.requestsTo('/api/models').length, 1);
-    assert.deepEqual(result.failedItems, [{
-      file: 'northwind-ai/*', message: 'next page link for "northwind-ai/*" points to another origin (http://127.0.0.2:9); not followed',
-    }]);
-    assert.deepEqual(result.keep, ['northwind-ai/*'], 'models the broken listing did not reach keep their stored version');
+    const foreign = await MockHuggingFace.start();
+    try {
+      hub.nextLinkOrigin = foreign.url;
+      const result = await load(source({ maxModels: 0 }), { env: { HF_API_KEY: VALID_TOKEN } });
+      assert.equal(names(result).length, 100);
+      assert.equal(hub.requestsTo('/api/models').length, 1);
+      assert.equal(foreign.requests.length, 0, 'no request (and no token) went to the other origin');
+      assert.deepEqual(result.failedItems, [{
+        file: 'northwind-ai/*', message: `next page link for "northwind-ai/*" points to another origin (${foreign.url}); not followed`,
+      }]);
+      assert.deepEqual(result.keep, ['northwind-ai/*'], 'models the broken listing did not reach keep their stored version');
+    } finally {
+      await foreign.close();
+    }
+  });
+
+  it('does not follow a redirect to another origin', async () => {
+    hub.failNext('/api/models/contoso/embed-large', { status: 307, headers: { location: 'http://127.0.0.2:9/api/models/contoso/embed-large' } });
+    hub.failNext('/api/models/contoso/embed-small-v2', { status: 307, headers: { location: '/api/models/contoso/bare' } });
+    const result = await load(source({}, ['contoso/embed-large', 'contoso/embed-small-v2']));
+    assert.deepEqual(names(result), ['contoso/bare'], 'a same-origin redirect (a renamed repository) is followed');
+    assert.match(result.failedItems![0].message, /^redirect from .*\/api\/models\/contoso\/embed-large leaves http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('fails when no pattern yields a model', async () => {
@@ -471,5 +485,14 @@ describe('hf provider: rate limits, retries and failures', () => {
     const started = Date.now();
     await assert.rejects(provider().fetch(request(source({}, ['contoso/embed-large']), { signal: controller.signal })), reason);
     assert.ok(Date.now() - started < 2000);
+  });
+});
+
+describe('hf provider: the real hub', () => {
+  it('loads a public model anonymously', { skip: process.env.CATALOG_TEST_HF_LIVE !== '1' && 'set CATALOG_TEST_HF_LIVE=1 to run' }, async () => {
+    const result = await load(source({ url: 'https://huggingface.co', maxRequestsPerMinute: 60 }, ['openai-community/gpt2']));
+    const [model] = models(result);
+    assert.equal(model.name, 'openai-community/gpt2');
+    assert.match(String(result.documents[0].provenance.revision), /^[0-9a-f]{40}$/);
   });
 });

@@ -1,28 +1,18 @@
-import { SERVER_VERSION } from '../bundledPlugins.js';
 import { canonicalJson, sha256Hex } from '../ingest/digest.js';
 import { compileNameFilter } from '../ingest/globs.js';
-import { HfClient, HfRequestError, nextLink } from './hfClient.js';
+import { openHfClient, resolveHfToken, type HfAccessOptions } from './hfAccess.js';
+import { HfClient, HfRequestError } from './hfClient.js';
+import { expandPattern } from './hfExpansion.js';
 import { mapHfModel, readmeFile, withoutLastSynced } from './hfModelMapping.js';
 import { resolveHfSettings, type HfPattern, type HfSettings } from './hfSettings.js';
 import { ProviderError } from './ProviderError.js';
-import type { SecretResolver } from './secretRefs.js';
-import { hasControlCharacter } from './sourceProperties.js';
 import type { FailedItem, FetchContext, FetchedDocument, FetchResult, Provider, ProviderRequest } from './types.js';
 
 /** 03 §14.5: a larger README is left out of the model. */
 export const MAX_README_BYTES = 1024 * 1024;
-const PAGE_LIMIT = 100;
 
-export interface HfProviderOptions {
+export interface HfProviderOptions extends HfAccessOptions {
   fetchContext: FetchContext;
-  resolveSecret: SecretResolver;
-  /** Where `apiKeyEnvVar` is looked up (the process environment in production). */
-  env: Readonly<Record<string, string | undefined>>;
-  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-  /** Defaults to `catalog-server/<version>`. */
-  userAgent?: string;
-  /** Backoff jitter source; tests pass `() => 0`. */
-  random?: () => number;
 }
 
 /** What one refresh remembers per model, so an unchanged model keeps its `last_synced` and is not rewritten. */
@@ -37,7 +27,6 @@ interface ModelState {
  * model document format (03 §4.1), each with its own provenance (`revision` = the hub's commit sha).
  */
 export function createHfProvider(options: HfProviderOptions): Provider {
-  const userAgent = options.userAgent ?? `catalog-server/${SERVER_VERSION}`;
   return {
     type: 'hf',
     filters: (source) => {
@@ -46,18 +35,8 @@ export function createHfProvider(options: HfProviderOptions): Provider {
     },
     fetch: async (request) => {
       const settings = resolveHfSettings(request.source.properties, request.source);
-      const token = await resolveToken(settings, request, options);
-      const client = new HfClient({
-        origin: settings.origin,
-        ...(token !== undefined && { token }),
-        userAgent,
-        concurrency: settings.concurrency,
-        maxRequestsPerMinute: settings.maxRequestsPerMinute,
-        requestTimeoutSeconds: settings.requestTimeoutSeconds,
-        maxRetries: settings.maxRetries,
-        ...(request.signal !== undefined && { signal: request.signal }),
-        ...(options.random !== undefined && { random: options.random }),
-      });
+      const token = await resolveHfToken(settings, request.location.namespace, options, request.location);
+      const client = openHfClient(settings, token, options, request.signal);
       try {
         if (token !== undefined) await checkCredentials(client, settings, options.fetchContext.maxBytes);
         return await fetchCatalog(client, settings, request, options);
@@ -68,24 +47,6 @@ export function createHfProvider(options: HfProviderOptions): Provider {
   };
 }
 
-/**
- * 03 §14.2: `apiKey` (resolved) else the variable named by `apiKeyEnvVar`; a token without the `hf_`
- * prefix is not sent and the source works anonymously.
- */
-async function resolveToken(settings: HfSettings, request: ProviderRequest, options: HfProviderOptions): Promise<string | undefined> {
-  const token = settings.apiKey !== undefined
-    ? await options.resolveSecret(settings.apiKey, { property: 'apiKey', namespace: request.location.namespace })
-    : options.env[settings.apiKeyEnvVar];
-  if (token === undefined || token === '') return undefined;
-  const from = settings.apiKey !== undefined ? 'apiKey' : settings.apiKeyEnvVar;
-  if (!token.startsWith('hf_')) {
-    options.log.warn({ ...request.location, tokenFrom: from }, 'Hugging Face token does not start with "hf_"; it is not sent and only public models are fetched');
-    return undefined;
-  }
-  if (hasControlCharacter(token)) throw new ProviderError(`the Hugging Face token from ${from} contains control characters`);
-  return token;
-}
-
 async function checkCredentials(client: HfClient, settings: HfSettings, maxBytes: number): Promise<void> {
   try {
     await client.get(new URL(`${settings.baseUrl}/api/whoami-v2`), { maxBytes });
@@ -94,13 +55,6 @@ async function checkCredentials(client: HfClient, settings: HfSettings, maxBytes
     if (error.status === 401) throw new ProviderError('invalid Hugging Face API credentials');
     throw new ProviderError(`Hugging Face credential check failed: ${error.message}`);
   }
-}
-
-interface Expansion {
-  pattern: string;
-  names: string[];
-  error?: string;
-  capped: boolean;
 }
 
 async function fetchCatalog(client: HfClient, settings: HfSettings, request: ProviderRequest, options: HfProviderOptions): Promise<FetchResult> {
@@ -195,63 +149,11 @@ function previousModels(state: Record<string, unknown> | undefined): Record<stri
   return models !== null && typeof models === 'object' && !Array.isArray(models) ? (models as Record<string, ModelState>) : {};
 }
 
-/**
- * Lists one organization (03 §14.3, §14.4), following `rel="next"` links within the configured origin
- * until there is none or the `maxModels` cap is reached; page sizes are not an end signal.
- */
-async function expandPattern(
-  client: HfClient,
-  settings: HfSettings,
-  pattern: Extract<HfPattern, { kind: 'list' }>,
-  maxBytes: number,
-): Promise<Expansion> {
-  const result: Expansion = { pattern: pattern.pattern, names: [], capped: false };
-  const organization = pattern.organization.toLowerCase();
-  const prefix = pattern.prefix.toLowerCase();
-  let url: URL | undefined = new URL(`${settings.baseUrl}/api/models`);
-  url.searchParams.set('author', pattern.organization);
-  url.searchParams.set('limit', String(PAGE_LIMIT));
-  if (pattern.prefix !== '') url.searchParams.set('search', pattern.prefix);
-  const visited = new Set<string>();
-  while (url !== undefined) {
-    visited.add(url.href);
-    let items: unknown;
-    let link: string | string[] | undefined;
-    try {
-      const response = await client.get(url, { maxBytes });
-      link = response.headers.link;
-      items = JSON.parse(response.body.toString('utf8'));
-    } catch (error) {
-      if (error instanceof HfRequestError) return { ...result, error: error.message };
-      if (error instanceof SyntaxError) return { ...result, error: `model list from ${settings.baseUrl}/api/models is not valid JSON` };
-      throw error;
-    }
-    if (!Array.isArray(items)) return { ...result, error: `model list from ${settings.baseUrl}/api/models is not a JSON array` };
-    for (const item of items) {
-      const id = item !== null && typeof item === 'object' ? ((item as Record<string, unknown>).id ?? (item as Record<string, unknown>).modelId) : undefined;
-      if (typeof id !== 'string') continue;
-      const slash = id.indexOf('/');
-      // The hub's search is fuzzy: it also returns ids that do not start with the prefix.
-      if (slash === -1 || id.slice(0, slash).toLowerCase() !== organization || !id.slice(slash + 1).toLowerCase().startsWith(prefix)) continue;
-      result.names.push(id);
-      if (settings.maxModels > 0 && result.names.length >= settings.maxModels) {
-        result.capped = true;
-        return result;
-      }
-    }
-    const next = nextLink(link, url);
-    if (next !== undefined && next.origin !== settings.origin) {
-      return { ...result, error: `next page link for "${pattern.pattern}" points to another origin (${next.origin}); not followed` };
-    }
-    if (next !== undefined && visited.has(next.href)) return { ...result, error: `next page link for "${pattern.pattern}" repeats an earlier page` };
-    url = next;
-  }
-  return result;
-}
+type InfoOutcome = { info: Record<string, unknown> } | { failure: { message: string; retryable: boolean } };
+type ModelOutcome = InfoOutcome & { readme?: string };
 
-type ModelOutcome = { info: Record<string, unknown>; readme?: string } | { failure: { message: string; retryable: boolean } };
-
-async function fetchModel(client: HfClient, settings: HfSettings, id: string, maxBytes: number): Promise<ModelOutcome> {
+/** `GET {url}/api/models/<id>`: the model info object, or why there is none. */
+export async function fetchModelInfo(client: HfClient, settings: HfSettings, id: string, maxBytes: number): Promise<InfoOutcome> {
   const path = id.split('/').map(encodeURIComponent).join('/');
   let info: unknown;
   try {
@@ -264,19 +166,24 @@ async function fetchModel(client: HfClient, settings: HfSettings, id: string, ma
     throw error;
   }
   if (info === null || typeof info !== 'object' || Array.isArray(info)) return { failure: { message: `model info of ${id} is not a JSON object`, retryable: false } };
-  const record = info as Record<string, unknown>;
-  const file = readmeFile(record);
-  if (file === undefined) return { info: record };
-  const modelPath = (typeof record.id === 'string' && record.id !== '' ? record.id : id).split('/').map(encodeURIComponent).join('/');
+  return { info: info as Record<string, unknown> };
+}
+
+async function fetchModel(client: HfClient, settings: HfSettings, id: string, maxBytes: number): Promise<ModelOutcome> {
+  const outcome = await fetchModelInfo(client, settings, id, maxBytes);
+  if ('failure' in outcome) return outcome;
+  const { info } = outcome;
+  const file = readmeFile(info);
+  if (file === undefined) return outcome;
+  const modelPath = (typeof info.id === 'string' && info.id !== '' ? info.id : id).split('/').map(encodeURIComponent).join('/');
   try {
     const response = await client.get(new URL(`${settings.baseUrl}/${modelPath}/raw/main/${encodeURIComponent(file)}`), {
       maxBytes: Math.min(MAX_README_BYTES, maxBytes),
-      accept: 'text/plain, text/markdown, */*',
     });
-    return { info: record, readme: response.body.toString('utf8') };
+    return { info, readme: response.body.toString('utf8') };
   } catch (error) {
     // A README that cannot be had leaves `readme` unset; it is not an error of the model (03 §14.5).
-    if (error instanceof HfRequestError) return { info: record };
+    if (error instanceof HfRequestError) return outcome;
     throw error;
   }
 }
