@@ -207,6 +207,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       lifecycle.shuttingDown = true;
       clearTimeout(loadTimer);
       scheduler?.stop();
+      refresher?.abortFetches('server is shutting down');
       await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
       await started.catch(() => undefined);
       await registry.stopAll();

@@ -47,6 +47,9 @@ const MAX_INGEST_ERRORS = 100;
  * refresh records its error and leaves the previous entities in place.
  */
 export class SourceRefresher {
+  /** The fetches running now, by `namespace/plugin/sourceId`, so disable, delete and shutdown can abort them. */
+  private readonly fetching = new Map<AbortController, string>();
+
   constructor(
     private readonly deps: {
       db: Kysely<Database>;
@@ -76,7 +79,7 @@ export class SourceRefresher {
     try {
       const previous = await this.previousRefresh(key);
       const sameConfig = previous?.config_digest === configDigest && previous.state !== 'error';
-      const fetched = await this.withTimeout((signal) => this.fetch(namespace, plugin, source, {
+      const fetched = await this.withTimeout(sourceKeyText(key), (signal) => this.fetch(namespace, plugin, source, {
         previousState: sameConfig ? (previous?.provider_state ?? undefined) : undefined,
         force: options.force ?? false,
         signal,
@@ -314,22 +317,38 @@ export class SourceRefresher {
       .execute();
   }
 
-  /** Runs `work` within the refresh timeout; on expiry its signal aborts what the provider still has running. */
-  private withTimeout<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Aborts the running fetches of one source (when it is disabled or deleted), or of every source
+   * (shutdown): those refreshes fail with `reason` and keep the previous data.
+   */
+  abortFetches(reason: string, only?: { namespace: string; plugin: string; sourceId: string }): void {
+    const key = only === undefined ? undefined : sourceKeyText(only);
+    for (const [controller, running] of this.fetching) {
+      if (key === undefined || running === key) controller.abort(new ProviderError(reason));
+    }
+  }
+
+  /** Runs `work` within the refresh timeout; on expiry or abort its signal stops what the provider still has running. */
+  private withTimeout<T>(key: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const seconds = this.deps.settings.refreshTimeoutSeconds;
     const controller = new AbortController();
+    this.fetching.set(controller, key);
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
       work(controller.signal),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = new ProviderError(`refresh timed out after ${seconds}s`);
-          controller.abort(error);
-          reject(error);
-        }, seconds * 1000);
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+        timer = setTimeout(() => controller.abort(new ProviderError(`refresh timed out after ${seconds}s`)), seconds * 1000);
       }),
-    ]).finally(() => clearTimeout(timer));
+    ]).finally(() => {
+      clearTimeout(timer);
+      this.fetching.delete(controller);
+    });
   }
+}
+
+function sourceKeyText(key: { namespace: string; plugin: string; sourceId: string }): string {
+  return `${key.namespace}/${key.plugin}/${key.sourceId}`;
 }
 
 type FailedDocument = { file: string; message: string; line?: number; column?: number };
