@@ -175,7 +175,7 @@ describe('hf provider: expansion', () => {
       assert.equal(hub.requestsTo('/api/models').length, 1);
       assert.equal(foreign.requests.length, 0, 'no request (and no token) went to the other origin');
       assert.deepEqual(result.failedItems, [{
-        file: 'northwind-ai/*', message: `next page link for "northwind-ai/*" points to another origin (${foreign.url}); not followed`,
+        file: 'northwind-ai/*', name: 'northwind-ai/*', message: `next page link for "northwind-ai/*" points to another origin (${foreign.url}); not followed`,
       }]);
       assert.deepEqual(result.keep, ['northwind-ai/*'], 'models the broken listing did not reach keep their stored version');
     } finally {

@@ -73,11 +73,11 @@ async function fetchCatalog(client: HfClient, settings: HfSettings, request: Pro
   const notices: string[] = [];
   for (const expansion of expansions) {
     if (expansion.error !== undefined) {
-      failedItems.push({ file: expansion.pattern, message: expansion.error });
+      failedItems.push({ file: expansion.pattern, name: expansion.pattern, message: expansion.error });
       // A listing that broke off says nothing about the models it did not reach: keep what was stored.
       keep.push(expansion.pattern);
     } else if (expansion.names.length === 0) {
-      failedItems.push({ file: expansion.pattern, message: `pattern "${expansion.pattern}" matched no models` });
+      failedItems.push({ file: expansion.pattern, name: expansion.pattern, message: `pattern "${expansion.pattern}" matched no models` });
     }
     if (expansion.capped) {
       const notice = `maxModels cap of ${settings.maxModels} reached for "${expansion.pattern}"`;
@@ -125,7 +125,7 @@ async function fetchCatalog(client: HfClient, settings: HfSettings, request: Pro
     });
   }
   if (ids.length > 0 && documents.length === 0) {
-    const first = failedItems.find((f) => f.name !== undefined)!;
+    const first = failedItems.find((f) => f.file.startsWith('hf://'))!;
     const more = outcomes.length > 1 ? ` (and ${outcomes.length - 1} more)` : '';
     throw new ProviderError(`no model could be fetched: ${first.name}: ${first.message}${more}`);
   }

@@ -63,7 +63,8 @@ export type FetchResult =
 export interface FailedItem {
   /** `hf://<id>` for a model, the pattern for a failed expansion. */
   file: string;
-  name?: string;
+  /** The model id, or the pattern. */
+  name: string;
   message: string;
 }
 

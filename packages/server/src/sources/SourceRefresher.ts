@@ -212,7 +212,7 @@ export class SourceRefresher {
       this.deps.log.warn({ namespace: outcome.namespace, plugin: plugin.name, sourceId: source.id, ...item }, 'entry rejected');
     };
     for (const failed of failedDocuments) reject({ file: failed.file, line: failed.line ?? 1, column: failed.column ?? 1, path: '', message: failed.message });
-    for (const failed of failedItems) reject({ file: failed.file, path: '', ...(failed.name !== undefined && { name: failed.name }), message: failed.message });
+    for (const failed of failedItems) reject({ file: failed.file, path: '', name: failed.name, message: failed.message });
     let documentsLoaded = 0;
     let accepted = 0;
     for (const document of documents) {
