@@ -56,7 +56,6 @@ export class HfClient {
   private readonly capacity: number;
   private readonly agent: Agent;
   private readonly random: () => number;
-  private peak = 0;
 
   constructor(private readonly options: HfClientOptions) {
     // One second's worth of requests may go out at once; beyond that the rate is smooth.
@@ -66,11 +65,6 @@ export class HfClient {
     const agentOptions = { keepAlive: true, maxSockets: options.concurrency, lookup: guardedLookup };
     this.agent = options.origin.startsWith('https:') ? new HttpsAgent(agentOptions) : new Agent(agentOptions);
     options.signal?.addEventListener('abort', () => this.waiters.splice(0).forEach((wake) => wake()), { once: true });
-  }
-
-  /** The highest number of requests that were in flight at once. */
-  get peakConcurrency(): number {
-    return this.peak;
   }
 
   close(): void {
@@ -128,7 +122,6 @@ export class HfClient {
         continue;
       }
       this.active++;
-      this.peak = Math.max(this.peak, this.active);
       return;
     }
   }

@@ -35,9 +35,10 @@ export function readmeFile(info: Record<string, unknown>): string | undefined {
 
 /**
  * Maps a model info response. `requestedId` is the id the provider asked for; `readme` the README
- * text when it could be fetched; `lastSynced` the ms timestamp for `last_synced`.
+ * text when it could be fetched. The entry has no `last_synced` yet: what it holds decides whether
+ * the model changed ({@link withLastSynced} adds it).
  */
-export function mapHfModel(info: Record<string, unknown>, options: { requestedId: string; readme?: string; lastSynced: string }): MappedModel {
+export function mapHfModel(info: Record<string, unknown>, options: { requestedId: string; readme?: string }): MappedModel {
   const id = nonEmptyString(info.id) ?? nonEmptyString(info.modelId) ?? options.requestedId;
   const name = id;
   const card = isRecord(info.cardData) ? info.cardData : {};
@@ -69,7 +70,6 @@ export function mapHfModel(info: Record<string, unknown>, options: { requestedId
     hf_tags: stringValue(JSON.stringify(tags.filter((t) => !t.startsWith('license:')))),
     ...(architectures !== undefined && { hf_architectures: stringValue(JSON.stringify(architectures)) }),
     ...(typeof config.model_type === 'string' && { hf_model_type: stringValue(config.model_type) }),
-    [LAST_SYNCED]: stringValue(options.lastSynced),
   };
   const timestamps = {
     ...(created !== undefined && { createTimeSinceEpoch: created }),
@@ -96,10 +96,9 @@ export function mapHfModel(info: Record<string, unknown>, options: { requestedId
   return { name, id, ...(sha !== undefined && { sha }), entry };
 }
 
-/** The entry without `last_synced`: what decides whether a model changed. */
-export function withoutLastSynced(entry: Record<string, unknown>): Record<string, unknown> {
-  const { [LAST_SYNCED]: _ignored, ...rest } = entry.customProperties as Record<string, unknown>;
-  return { ...entry, customProperties: rest };
+/** The entry with the custom property `last_synced` (ms of the sync). */
+export function withLastSynced(entry: Record<string, unknown>, lastSynced: string): Record<string, unknown> {
+  return { ...entry, customProperties: { ...(entry.customProperties as Record<string, unknown>), [LAST_SYNCED]: stringValue(lastSynced) } };
 }
 
 function stringValue(value: string) {

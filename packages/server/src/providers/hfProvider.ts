@@ -3,7 +3,7 @@ import { compileNameFilter } from '../ingest/globs.js';
 import { openHfClient, resolveHfToken, type HfAccessOptions } from './hfAccess.js';
 import { HfClient, HfRequestError } from './hfClient.js';
 import { expandPattern } from './hfExpansion.js';
-import { mapHfModel, readmeFile, withoutLastSynced } from './hfModelMapping.js';
+import { mapHfModel, readmeFile, withLastSynced } from './hfModelMapping.js';
 import { resolveHfSettings, type HfPattern, type HfSettings } from './hfSettings.js';
 import { ProviderError } from './ProviderError.js';
 import type { FailedItem, FetchContext, FetchedDocument, FetchResult, Provider, ProviderRequest } from './types.js';
@@ -111,12 +111,14 @@ async function fetchCatalog(client: HfClient, settings: HfSettings, request: Pro
       if (outcome.failure.retryable) keep.push(id);
       continue;
     }
-    const mapped = mapHfModel(outcome.info, { requestedId: id, ...(outcome.readme !== undefined && { readme: outcome.readme }), lastSynced });
-    const digest = sha256Hex(canonicalJson(withoutLastSynced(mapped.entry)));
+    const mapped = mapHfModel(outcome.info, { requestedId: id, ...(outcome.readme !== undefined && { readme: outcome.readme }) });
+    // `last_synced` stays out of the digest, and an unchanged model keeps the value stored with it,
+    // so a sync that changes nothing produces the same bytes and writes nothing (03 §14.5).
+    const digest = sha256Hex(canonicalJson(mapped.entry));
     const earlier = previous[mapped.name];
     const modelState = { digest, lastSynced: earlier?.digest === digest ? earlier.lastSynced : lastSynced };
     state[mapped.name] = modelState;
-    const entry = { ...mapped.entry, customProperties: { ...(mapped.entry.customProperties as object), last_synced: { metadataType: 'MetadataStringValue', string_value: modelState.lastSynced } } };
+    const entry = withLastSynced(mapped.entry, modelState.lastSynced);
     documents.push({
       file: `hf://${mapped.id}`,
       text: JSON.stringify({ source: request.source.name, models: [entry] }),
