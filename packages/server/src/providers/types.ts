@@ -46,7 +46,7 @@ export type FetchResult =
       unchanged?: false;
       documents: FetchedDocument[];
       /** Per-file failures of multi-file sources (git): counted as rejected, the other files load. */
-      failedDocuments?: { file: string; message: string; line?: number; column?: number }[];
+      failedDocuments?: FailedDocument[];
       /** Entries of a remote catalog (hf) that could not be fetched: reported like rejected entries, without a position. */
       failedItems?: FailedItem[];
       /**
@@ -59,6 +59,13 @@ export type FetchResult =
       /** Kept and handed back as `previousState` next time. */
       state?: Record<string, unknown>;
     };
+
+export interface FailedDocument {
+  file: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
 
 export interface FailedItem {
   /** `hf://<id>` for a model, the pattern for a failed expansion. */

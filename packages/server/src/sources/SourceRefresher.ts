@@ -4,14 +4,14 @@ import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { Database } from '../db/schema.js';
 import { extractLinks } from '../framework/links.js';
-import { compileNameFilter } from '../ingest/globs.js';
 import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
 import { sha256Hex } from '../ingest/digest.js';
+import { compileNameFilter } from '../ingest/globs.js';
 import { parseSourceDocument } from '../ingest/parseDocument.js';
 import { validateEntries, type IngestError } from '../ingest/validateEntries.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ProviderError } from '../providers/ProviderError.js';
-import type { FailedItem, FetchedDocument, FetchResult, Provider } from '../providers/types.js';
+import type { FailedDocument, FailedItem, FetchedDocument, FetchResult, Provider } from '../providers/types.js';
 import { applyKindEntities, inSourceTransaction, type ApplyCounts, type EntityToApply } from './applyEntities.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import { dataConfigDigest } from './sourceDigests.js';
@@ -350,8 +350,6 @@ export class SourceRefresher {
 function sourceKeyText(key: { namespace: string; plugin: string; sourceId: string }): string {
   return `${key.namespace}/${key.plugin}/${key.sourceId}`;
 }
-
-type FailedDocument = { file: string; message: string; line?: number; column?: number };
 
 /** An ingest failure of a whole refresh (document-level error, every entry rejected, too many entries). */
 class IngestFailure extends Error {}
