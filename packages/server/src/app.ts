@@ -1,6 +1,9 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AuditRecorder } from './audit/AuditRecorder.js';
+import { STATE_CHANGING_METHODS } from './audit/AuditRecorder.js';
+import { registerAuditRoutes } from './audit/auditRoutes.js';
 import type { Authorizer } from './authz/Authorizer.js';
 import type { IdentitySettings } from './authz/identity.js';
 import type { Kysely } from 'kysely';
@@ -40,6 +43,7 @@ export interface AppDependencies {
   lifecycle: Lifecycle;
   metrics: Metrics;
   authorizer: Authorizer;
+  audit: AuditRecorder;
   governance: GovernanceSettings;
   tenancy: TenancySettings;
   identity: IdentitySettings;
@@ -72,6 +76,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     if (route.config?.authz === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no authorization (config.authz)`);
     }
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (route.config?.audit === undefined && methods.some((m) => STATE_CHANGING_METHODS.has(m))) {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no audit action (config.audit)`);
+    }
     routes.add(route);
   });
 
@@ -100,6 +108,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   registerNamespacesRoute(app, deps);
   registerPluginRoutes(app, deps.registry, deps.governance);
+  registerAuditRoutes(app, deps);
   for (const plugin of deps.registry.list()) {
     registerEntityRoutes(app, plugin, deps);
     registerActionRoutes(app, plugin, deps);
