@@ -17,6 +17,7 @@ const ALLOWED_IMPORTERS = new Set([
   'audit/auditRoutes.ts', // GET /api/audit/v1alpha1/events[/{id}] without a namespace (§1.7)
   'tenancy/namespacesRoute.ts', // the candidates of GET /api/tenancy/v1alpha1/namespaces (§1.6)
   'audit/AuditRetention.ts', // retention (§4.9), not a request handler
+  'sources/loadConfiguration.ts', // initial load of every namespace's configuration (04), at startup
 ]);
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

@@ -4,7 +4,8 @@ import type { Database } from './schema.js';
 
 /**
  * The only repository functions that read or write across namespaces (spec 05 §1.8): cluster-scope
- * reads (§1.7), retention (§4.9) and the namespace candidates of §1.6. Request handlers other than
+ * reads (§1.7), retention (§4.9), the initial load of every namespace's configuration (04) and the
+ * namespace candidates of §1.6. Request handlers other than
  * those routes must not import this module; `acrossNamespaces.test.ts` enforces it.
  */
 
@@ -34,4 +35,9 @@ export async function knownNamespacesAcrossNamespaces(db: Kysely<Database>): Pro
     UNION SELECT namespace FROM catalog_config_sections
     UNION SELECT namespace FROM asset_governance`.execute(db);
   return rows.map((row) => row.namespace);
+}
+
+/** The `db` config store's document of every namespace, for the initial load. */
+export function configSectionsAcrossNamespaces(db: Kysely<Database>): Promise<{ namespace: string; document: string }[]> {
+  return db.selectFrom('catalog_config_sections').select(['namespace', 'document']).orderBy('namespace').execute();
 }
