@@ -1,8 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { AuditRecorder } from './audit/AuditRecorder.js';
-import { STATE_CHANGING_METHODS } from './audit/AuditRecorder.js';
+import { STATE_CHANGING_METHODS, type AuditRecorder } from './audit/AuditRecorder.js';
 import { registerAuditRoutes } from './audit/auditRoutes.js';
 import type { Authorizer } from './authz/Authorizer.js';
 import type { IdentitySettings } from './authz/identity.js';
