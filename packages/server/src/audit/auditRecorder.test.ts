@@ -155,6 +155,7 @@ describeEachDatabase('audit recorder', (kind) => {
 describeEachDatabase('audit write failures', (kind) => {
   let t: TestServer;
   let failing = false;
+  let hanging = false;
   before(async () => {
     t = await startTestServer({
       kind,
@@ -163,6 +164,7 @@ describeEachDatabase('audit write failures', (kind) => {
       overrides: {
         insertAuditEvent: async (...args) => {
           if (failing) throw new Error('audit table unavailable');
+          if (hanging) return new Promise<void>(() => undefined);
           return insertAuditEvent(...args);
         },
       },
@@ -197,6 +199,18 @@ describeEachDatabase('audit write failures', (kind) => {
     assert.equal(json(response).message, 'entity "nope" not found');
     const logged = t.logs.filter((line) => line.msg === 'audit event not persisted' && (line.auditEvent as { requestId?: string }).requestId === 'req-404-fail');
     assert.equal(logged.length, 1);
+  });
+
+  test('a write that hangs is given up after 2 s; the response goes out unchanged', async () => {
+    hanging = true;
+    const started = Date.now();
+    const response = await t.inject({ method: 'POST', url: `${MCP}/management/entities/nope:action`, headers: jsonHeaders('alice', { 'x-request-id': 'req-slow' }), payload: '{"action":"tag","tags":["a"]}' });
+    hanging = false;
+    const elapsed = Date.now() - started;
+    assert.equal(response.statusCode, 404);
+    assert.ok(elapsed >= 1_900 && elapsed < 5_000, `${elapsed} ms`);
+    const logged = t.logs.find((line) => line.msg === 'audit event not persisted' && (line.auditEvent as { requestId?: string }).requestId === 'req-slow');
+    assert.match(String((logged?.err as { message?: string })?.message), /timed out after 2000 ms/);
   });
 });
 
