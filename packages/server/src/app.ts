@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { STATE_CHANGING_METHODS, type AuditRecorder } from './audit/AuditRecorder.js';
+import type { AuditRecorder } from './audit/AuditRecorder.js';
 import { registerAuditRoutes } from './audit/auditRoutes.js';
 import type { Authorizer } from './authz/Authorizer.js';
 import type { IdentitySettings } from './authz/identity.js';
@@ -19,6 +19,7 @@ import { AccessLog } from './http/AccessLog.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { parseJsonBody } from './http/jsonBody.js';
 import { installPipeline } from './http/pipeline.js';
+import { checkRouteDeclarations } from './http/routeDeclarations.js';
 import { RouteIndex, ROUTER_OPTIONS } from './http/RouteIndex.js';
 import { requestIdFor } from './http/requestId.js';
 import './http/routeConfig.js';
@@ -72,13 +73,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   const routes = new RouteIndex();
   app.addHook('onRoute', (route) => {
-    if (route.config?.authz === undefined) {
-      throw new Error(`route ${String(route.method)} ${route.url} declares no authorization (config.authz)`);
-    }
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (route.config?.audit === undefined && methods.some((m) => STATE_CHANGING_METHODS.has(m))) {
-      throw new Error(`route ${String(route.method)} ${route.url} declares no audit action (config.audit)`);
-    }
+    checkRouteDeclarations(route);
     routes.add(route);
   });
 

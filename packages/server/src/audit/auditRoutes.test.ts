@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { AUDIT_FILES, auditPlugins, EVENTS, json, jsonHeaders, MCP, PROMPTS, scriptedAuthorizer } from '../testing/auditFixtures.js';
+import { getAuditEventAcrossNamespaces, listAuditEventsAcrossNamespaces } from '../db/acrossNamespaces.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 import { insertAuditEvent, listAuditEvents, type AuditEvent } from './auditRepository.js';
@@ -159,6 +160,18 @@ describeEachDatabase('audit repository', (kind) => {
     assert.deepEqual(stored, {
       id: system.id, namespace: 'default', eventType: 'config.external_change', actor: 'system', action: 'external-change', outcome: 'success', createdAt: system.createdAt,
     });
+  });
+
+  test('cluster-scope reads cover every namespace, or only the allow-list when one is set', async () => {
+    for (const namespace of ['team-a', 'team-b', 'team-c']) await insertAuditEvent(database.db, event({ namespace, requestId: `ns-${namespace}` }), 'ignore');
+    const read = async (allowList: string[]) =>
+      (await listAuditEventsAcrossNamespaces(database.db, allowList, { filters: { action: 'lifecycle.setState' }, pageSize: 100 })).events
+        .map((e) => e.requestId).filter((id) => id?.startsWith('ns-')).sort();
+    assert.deepEqual(await read([]), ['ns-team-a', 'ns-team-b', 'ns-team-c']);
+    assert.deepEqual(await read(['team-a', 'team-c']), ['ns-team-a', 'ns-team-c']);
+    const [teamB] = (await listAuditEvents(database.db, 'team-b', { filters: {}, pageSize: 1 })).events;
+    assert.equal((await getAuditEventAcrossNamespaces(database.db, ['team-a'], teamB.id)), undefined);
+    assert.equal((await getAuditEventAcrossNamespaces(database.db, [], teamB.id))?.requestId, 'ns-team-b');
   });
 
   test('ignore keeps a committed event; replace overwrites it', async () => {
