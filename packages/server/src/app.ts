@@ -1,6 +1,8 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AuditRecorder } from './audit/AuditRecorder.js';
+import { registerAuditRoutes } from './audit/auditRoutes.js';
 import type { Authorizer } from './authz/Authorizer.js';
 import type { IdentitySettings } from './authz/identity.js';
 import type { Kysely } from 'kysely';
@@ -17,6 +19,7 @@ import { AccessLog } from './http/AccessLog.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { parseJsonBody } from './http/jsonBody.js';
 import { installPipeline } from './http/pipeline.js';
+import { checkRouteDeclarations } from './http/routeDeclarations.js';
 import { RouteIndex, ROUTER_OPTIONS } from './http/RouteIndex.js';
 import { requestIdFor } from './http/requestId.js';
 import './http/routeConfig.js';
@@ -40,6 +43,7 @@ export interface AppDependencies {
   lifecycle: Lifecycle;
   metrics: Metrics;
   authorizer: Authorizer;
+  audit: AuditRecorder;
   governance: GovernanceSettings;
   tenancy: TenancySettings;
   identity: IdentitySettings;
@@ -69,9 +73,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   const routes = new RouteIndex();
   app.addHook('onRoute', (route) => {
-    if (route.config?.authz === undefined) {
-      throw new Error(`route ${String(route.method)} ${route.url} declares no authorization (config.authz)`);
-    }
+    checkRouteDeclarations(route);
     routes.add(route);
   });
 
@@ -100,6 +102,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   registerNamespacesRoute(app, deps);
   registerPluginRoutes(app, deps.registry, deps.governance);
+  registerAuditRoutes(app, deps);
   for (const plugin of deps.registry.list()) {
     registerEntityRoutes(app, plugin, deps);
     registerActionRoutes(app, plugin, deps);

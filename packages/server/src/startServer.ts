@@ -5,7 +5,10 @@ import type { PluginDeclaration } from '@catalog/framework';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
-import { allowAll } from './authz/Authorizer.js';
+import { AuditRecorder } from './audit/AuditRecorder.js';
+import type { insertAuditEvent } from './audit/auditRepository.js';
+import { AuditRetention, auditRetentionDays } from './audit/AuditRetention.js';
+import { allowAll, type Authorizer } from './authz/Authorizer.js';
 import type { ServerConfig } from './config/serverConfig.js';
 import { loadSourcesFile } from './config/sourcesDocument.js';
 import { StartupError } from './errors.js';
@@ -14,6 +17,7 @@ import { PluginRegistry } from './framework/PluginRegistry.js';
 import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js';
 import { Lifecycle } from './health/Lifecycle.js';
 import { DataVersions } from './cache/DataVersions.js';
+import type { Leadership } from './ha/Leadership.js';
 import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -39,6 +43,8 @@ export interface StartOptions {
   version: string;
   /** Log destination; defaults to stdout. */
   logStream?: NodeJS.WritableStream;
+  /** Test seams: a scripted authorizer, a failing audit insert (spec 05 §11 items 32, 36). */
+  overrides?: { authorizer?: Authorizer; insertAuditEvent?: typeof insertAuditEvent };
 }
 
 export interface RunningServer {
@@ -83,6 +89,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const countCache = new CountCache({ max: config.cache.maxSize, ttlMs: COUNT_CACHE_TTL_MS });
 
   let database: CatalogDatabase | undefined;
+  let retention: AuditRetention | undefined;
   const databaseStatus = createDatabaseProbe(lifecycle, () => database, metrics);
   const fetchContext = {
     baseDir: dirname(config.sourcesPath),
@@ -99,6 +106,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
   };
 
+  const audit = new AuditRecorder({
+    database: lateDatabase,
+    settings: { enabled: config.audit.enabled, logDenied: config.audit.logDenied },
+    metrics,
+    log: logger,
+    insert: options.overrides?.insertAuditEvent,
+  });
+
   const app = await buildApp({
     version: options.version,
     logger,
@@ -107,7 +122,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     catalog,
     lifecycle,
     metrics,
-    authorizer: allowAll,
+    authorizer: options.overrides?.authorizer ?? allowAll,
+    audit,
     governance: DEFAULT_GOVERNANCE_SETTINGS,
     tenancy: { mode: config.tenancy.mode, allowList: config.tenancy.namespaces },
     identity: {
@@ -163,6 +179,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await registry.initializeAll();
     lifecycle.gateOpen = true;
 
+    // Leader election is not part of this release: every replica runs singleton tasks, and the
+    // task lock lets one of them do each run.
+    const leadership: Leadership = { runsSingletonTasks: () => !lifecycle.shuttingDown };
+    retention = new AuditRetention({
+      database,
+      leadership,
+      // The governance file's auditRetention.days (06) is not loaded in this release.
+      retentionDays: () => auditRetentionDays(config.audit.retentionDays, null),
+      log: logger,
+      metrics,
+    });
+    if (!lifecycle.shuttingDown) retention.start();
+
     refresher = new SourceRefresher({
       db: database.db,
       registry,
@@ -208,6 +237,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clearTimeout(loadTimer);
       scheduler?.stop();
       refresher?.abortFetches('server is shutting down');
+      await retention?.stop();
       await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
       await started.catch(() => undefined);
       await registry.stopAll();

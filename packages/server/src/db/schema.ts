@@ -98,26 +98,28 @@ export interface RefreshStatusTable {
   updated_at: Timestamp;
 }
 
+/** One audit event (spec 05 §4.2); request columns are null on system events. */
 export interface AuditEventTable {
   id: string;
-  namespace: ColumnType<string, string | undefined, string>;
-  created_at: Timestamp;
-  request_id: string;
+  namespace: string;
   correlation_id: string | null;
-  actor: string;
-  groups: Json<string[]>;
   event_type: string;
-  action: string;
-  method: string;
-  path: string;
+  actor: string;
+  request_id: string | null;
   plugin: string | null;
-  resource: string | null;
-  verb: string | null;
+  resource_type: string | null;
+  resource_ids: Json<string[]> | null;
   asset_uid: string | null;
-  source_id: string | null;
+  version_id: string | null;
+  action: string;
+  action_verb: string | null;
   outcome: string;
-  status_code: number;
+  status_code: number | null;
+  reason: string | null;
+  old_value: ColumnType<unknown, string | null, string | null>;
+  new_value: ColumnType<unknown, string | null, string | null>;
   metadata: Json<Record<string, unknown>>;
+  created_at: Timestamp;
 }
 
 export interface RefreshJobTable {

@@ -71,7 +71,7 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
   });
 
   app.post(`${base}/entities/*`, {
-    config: { authz: { resource: 'actions', verb: 'execute' }, plugin: plugin.name },
+    config: { authz: { resource: 'actions', verb: 'execute' }, audit: { action: 'execute-action' }, plugin: plugin.name },
     schema: {
       operationId: `execute_${plugin.name}_entity_action`,
       tags: ['management'],
@@ -86,6 +86,7 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
         throw new NotFoundError(`route POST ${request.url.split('?')[0]} not found`);
       }
       const name = path.slice(0, -ACTION_SUFFIX.length);
+      request.audit.enrich({ resourceIds: [name] });
       const body = request.body ?? {};
       if (typeof body !== 'object' || Array.isArray(body) || body === null) {
         throw new BadRequestError(`invalid action request: body must be a JSON object, got ${Array.isArray(body) ? 'array' : typeof body}`);
@@ -102,14 +103,16 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
       if (dryRun && !definition.supportsDryRun) throw new BadRequestError(`action "${id}" does not support dry-run`);
       const kind = kindOf(plugin, (request.query as { kind?: string }).kind ?? (typeof fields.kind === 'string' ? fields.kind : undefined));
 
+      request.audit.enrich({ assetUid: `${plugin.name}:${kind.kind}:${name}`, metadata: { actionId: id, ...(dryRun ? { dryRun } : {}) } });
       const entity = await findEntityByName(deps.database.db, { namespace, plugin: plugin.name, kind: kind.kind, name }, deps.catalog.enabledSourceIds(namespace, plugin.name));
       if (!entity) throw new NotFoundError(`entity "${name}" not found`);
 
       const params = actionParams(fields);
+      request.audit.enrich({ metadata: { params } });
       const asset = { namespace, plugin: plugin.name, kind: kind.kind, name };
       let outcome: { message?: string; data?: unknown; status?: string };
       if (BUILTIN_ASSET_ACTIONS.has(id)) {
-        outcome = await runBuiltinAssetAction(deps.database.db, id as 'tag' | 'annotate' | 'deprecate', asset, params, dryRun);
+        outcome = await runBuiltinAssetAction(deps.database.db, id as 'tag' | 'annotate' | 'deprecate', asset, params, dryRun, request.audit);
         if (!dryRun) deps.versions.bump(namespace, plugin.name);
       } else {
         outcome = await runPluginAction(plugin, id, { ...asset, target: name, entity: serializeEntity(entity, defaultState), dryRun }, params);

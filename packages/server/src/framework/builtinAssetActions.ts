@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { RequestAudit } from '../audit/RequestAudit.js';
 import { BadRequestError } from '../errors.js';
 
 const MAX_TAGS = 100;
@@ -22,6 +23,8 @@ export interface BuiltinOutcome {
  * The builtin asset actions (spec 04 §16.3): `tag` replaces the overlay tags, `annotate` merges
  * annotations (`null` removes a key), `deprecate` sets the overlay lifecycle phase. Parameters are
  * checked with the spec's exact messages before anything is written; a dry run writes nothing.
+ * Each change is a read-modify-write under the overlay's row lock, and the request's audit event
+ * (old and new overlay values) commits in the same transaction (05 §4.7).
  */
 export async function runBuiltinAssetAction(
   db: Kysely<Database>,
@@ -29,45 +32,59 @@ export async function runBuiltinAssetAction(
   asset: AssetKey,
   params: Record<string, unknown>,
   dryRun: boolean,
+  audit: RequestAudit,
 ): Promise<BuiltinOutcome> {
   const would = dryRun ? 'would set' : 'set';
+  // Validate first: a bad parameter is a 400 before any row is touched.
+  const change = id === 'tag' ? { tags: parseTags(params) } : id === 'annotate' ? { annotations: parseAnnotations(params) } : { lifecycle: parsePhase(params) };
+  const applied = await db.transaction().execute(async (trx) => {
+    // The placeholder row gives the lock something to hold; a dry run rolls it back.
+    await trx.insertInto('catalog_overlays').values({ ...asset }).onConflict((oc) => oc.doNothing()).execute();
+    const current = await lockOverlay(trx, asset);
+    const next = { tags: current.tags, annotations: current.annotations, lifecycle: current.lifecycle };
+    if (change.tags) next.tags = change.tags;
+    if (change.lifecycle) next.lifecycle = change.lifecycle;
+    if (change.annotations) {
+      const merged: Record<string, string> = { ...current.annotations };
+      for (const [key, value] of Object.entries(change.annotations)) {
+        if (value === null) delete merged[key];
+        else merged[key] = value;
+      }
+      if (Object.keys(merged).length > MAX_ANNOTATIONS) {
+        throw new BadRequestError(`invalid annotations parameter: at most ${MAX_ANNOTATIONS} annotations are allowed`);
+      }
+      next.annotations = merged;
+    }
+    const field = id === 'tag' ? 'tags' : id === 'annotate' ? 'annotations' : 'lifecycle';
+    audit.enrich({ oldValue: { [field]: current[field] ?? null }, newValue: { [field]: next[field] ?? null } });
+    if (dryRun) throw new DryRunDone(next);
+    await upsertOverlay(trx, asset, {
+      ...(change.tags ? { tags: JSON.stringify(next.tags) } : {}),
+      ...(change.annotations ? { annotations: JSON.stringify(next.annotations) } : {}),
+      ...(change.lifecycle ? { lifecycle: change.lifecycle } : {}),
+    });
+    await audit.commitWith(trx, 200);
+    return next;
+  }).catch((error: unknown) => {
+    if (error instanceof DryRunDone) return error.overlay;
+    throw error;
+  });
   switch (id) {
-    case 'tag': {
-      const tags = parseTags(params);
-      if (!dryRun) await upsertOverlay(db, asset, { tags: JSON.stringify(tags) });
-      return { message: `${would} ${tags.length} tags on ${asset.name}`, data: { tags } };
-    }
+    case 'tag':
+      return { message: `${would} ${change.tags!.length} tags on ${asset.name}`, data: { tags: change.tags } };
     case 'annotate': {
-      const input = parseAnnotations(params);
-      // Read-merge-write under a row lock, so concurrent annotates never lose each other's keys.
-      const merged = await db.transaction().execute(async (trx) => {
-        await trx.insertInto('catalog_overlays').values({ ...asset }).onConflict((oc) => oc.doNothing()).execute();
-        const current = (await lockOverlay(trx, asset)).annotations ?? {};
-        const next: Record<string, string> = { ...current };
-        for (const [key, value] of Object.entries(input)) {
-          if (value === null) delete next[key];
-          else next[key] = value;
-        }
-        if (Object.keys(next).length > MAX_ANNOTATIONS) {
-          throw new BadRequestError(`invalid annotations parameter: at most ${MAX_ANNOTATIONS} annotations are allowed`);
-        }
-        if (dryRun) throw new DryRunDone(next);
-        await upsertOverlay(trx, asset, { annotations: JSON.stringify(next) });
-        return next;
-      }).catch((error: unknown) => {
-        // A dry run rolls back the placeholder row it may have inserted.
-        if (error instanceof DryRunDone) return error.merged;
-        throw error;
-      });
-      const count = Object.keys(input).length;
-      return { message: `${would} ${count} annotations on ${asset.name}`, data: { annotations: dryRun ? input : merged } };
+      const count = Object.keys(change.annotations!).length;
+      return { message: `${would} ${count} annotations on ${asset.name}`, data: { annotations: dryRun ? change.annotations : applied.annotations } };
     }
-    case 'deprecate': {
-      const phase = parsePhase(params);
-      if (!dryRun) await upsertOverlay(db, asset, { lifecycle: phase });
-      return { message: `${would} lifecycle of ${asset.name} to "${phase}"`, data: { lifecycle: phase } };
-    }
+    case 'deprecate':
+      return { message: `${would} lifecycle of ${asset.name} to "${change.lifecycle}"`, data: { lifecycle: change.lifecycle } };
   }
+}
+
+interface OverlayState {
+  tags: string[] | null;
+  annotations: Record<string, string> | null;
+  lifecycle: string | null;
 }
 
 function jsonType(value: unknown): string {
@@ -114,7 +131,7 @@ function parsePhase(params: Record<string, unknown>): string {
 }
 
 class DryRunDone extends Error {
-  constructor(readonly merged: Record<string, string>) {
+  constructor(readonly overlay: OverlayState) {
     super('dry run');
   }
 }
@@ -122,7 +139,7 @@ class DryRunDone extends Error {
 async function lockOverlay(db: Kysely<Database>, asset: AssetKey) {
   return db
     .selectFrom('catalog_overlays')
-    .select(['annotations'])
+    .select(['tags', 'annotations', 'lifecycle'])
     .where('namespace', '=', asset.namespace)
     .where('plugin', '=', asset.plugin)
     .where('kind', '=', asset.kind)

@@ -17,6 +17,8 @@ export function sendError(
   message: string,
   extra: Record<string, unknown> = {},
 ): FastifyReply {
+  // The envelope message is the audit event's reason (05 §4.2).
+  request.audit?.enrich({ reason: message });
   return reply
     .code(status)
     .type('application/json; charset=utf-8')

@@ -6,7 +6,7 @@ import type { PluginRegistry } from '../framework/PluginRegistry.js';
 import type { Lifecycle } from '../health/Lifecycle.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { resolveNamespace, type TenancySettings } from '../tenancy/resolveNamespace.js';
-import { AuditDraft } from '../audit/AuditDraft.js';
+import type { AuditRecorder } from '../audit/AuditRecorder.js';
 import type { RequestAudit } from '../audit/RequestAudit.js';
 import { createCorsHook } from './cors.js';
 import { sendError } from './errorHandler.js';
@@ -19,6 +19,7 @@ export interface PipelineDependencies {
   lifecycle: Lifecycle;
   registry: PluginRegistry;
   metrics: Metrics;
+  audit: AuditRecorder;
 }
 
 /**
@@ -36,7 +37,8 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     request.identity = ANONYMOUS;
-    request.audit = new AuditDraft();
+    // Requests that never get a namespace or a route produce no event (05 §4.3).
+    request.audit = deps.audit.none;
     if (applyCors(request, reply)) return reply;
 
     const config = request.routeOptions.config;
@@ -50,11 +52,14 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
         query: queryValues(request.query, 'namespace'),
         header: request.headers['x-namespace'],
       });
+      const audit = deps.audit.begin(request, request.namespace);
+      request.audit = audit;
       request.identity = identityFromHeaders(request.headers, deps.identity);
       const authz = config.authz;
       if (authz !== undefined && authz !== 'public' && authz !== 'identity') {
         const check = { ...authz, namespace: request.namespace };
         if (!(await deps.authorizer.allows(request.identity, check))) {
+          audit.markDeniedByAuthorizer();
           return fail(request, reply, 403, 'forbidden', deniedMessage(check));
         }
       }
@@ -73,10 +78,15 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
     }
   });
 
+  // The event is committed before the response bytes leave, so a client holding its response can read it (05 §0).
+  app.addHook('onSend', async (request, reply, payload) => {
+    await deps.audit.finish(request.audit, reply.statusCode);
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-
   });
 }
 

@@ -12,6 +12,17 @@ export type Verb = (typeof VERBS)[number];
  */
 export type RouteAuthz = { resource: Resource; verb: Verb } | 'public' | 'identity';
 
+/**
+ * The audit event defaults of a state-changing route (spec 05 §3.7 "Audit action", §4.4). `action`
+ * may name a path parameter (`:action`) whose value is the action. `actionVerb` defaults to
+ * `action`, `eventType` to `management`.
+ */
+export interface RouteAudit {
+  action: string;
+  actionVerb?: string;
+  eventType?: string;
+}
+
 /** Namespace handling of a route in namespace mode (spec 05 §1.4). */
 export type NamespacePolicy = 'exempt' | 'optional' | 'required';
 
@@ -20,6 +31,11 @@ declare module 'fastify' {
     authz?: RouteAuthz;
     /** Default `required`. */
     namespace?: NamespacePolicy;
+    /**
+     * Required on POST, PUT, PATCH and DELETE routes (the build fails without it): the defaults of the
+     * request's one audit event, or `false` for the self access review, which is never audited.
+     */
+    audit?: RouteAudit | false;
     /** Answer while the server is still starting (health, metrics, OpenAPI). */
     servesDuringStartup?: boolean;
   }

@@ -36,6 +36,21 @@ export function createMetrics() {
     name: 'catalog_source_last_refresh_timestamp_seconds', help: 'Time of the last refresh attempt of a source.',
     labelNames: ['namespace', 'plugin', 'source'] as const, registers: [registry],
   });
+  const auditEvents = new Counter({
+    name: 'catalog_audit_events_total', help: 'Audit events written, by outcome.', labelNames: ['outcome'] as const, registers: [registry],
+  });
+  const auditWriteFailures = new Counter({
+    name: 'catalog_audit_write_failures_total', help: 'Audit events that could not be persisted (logged in full instead).', registers: [registry],
+  });
+  const auditUnrecordedDenials = new Counter({
+    name: 'catalog_audit_unrecorded_denials_total', help: 'Denied cluster-scope reads, which have no namespace to be audited in.', registers: [registry],
+  });
+  const auditRetentionDeleted = new Counter({
+    name: 'catalog_audit_retention_deleted_total', help: 'Audit events deleted by retention.', registers: [registry],
+  });
+  const auditRetentionRuns = new Counter({
+    name: 'catalog_audit_retention_runs_total', help: 'Audit retention runs on this replica.', registers: [registry],
+  });
   const dbUp = new Gauge({ name: 'catalog_db_up', help: '1 while the database answers.', registers: [registry] });
   // Leader election is not configured in this release: this replica never leads.
   new Gauge({ name: 'catalog_leader', help: '1 while this replica leads.', registers: [registry] }).set(0);
@@ -56,6 +71,19 @@ export function createMetrics() {
       refreshTotal.inc({ plugin: outcome.plugin, result: outcome.status });
       refreshDuration.observe({ plugin: outcome.plugin }, outcome.durationNs / 1e9);
       lastRefresh.set({ namespace: outcome.namespace, plugin: outcome.plugin, source: outcome.sourceId }, Date.now() / 1000);
+    },
+    recordAuditEvent(outcome: string) {
+      auditEvents.inc({ outcome });
+    },
+    recordAuditWriteFailure() {
+      auditWriteFailures.inc();
+    },
+    recordUnrecordedDenial() {
+      auditUnrecordedDenials.inc();
+    },
+    recordAuditRetentionRun(deleted: number) {
+      auditRetentionRuns.inc();
+      auditRetentionDeleted.inc(deleted);
     },
     setDbUp(up: boolean) {
       dbUp.set(up ? 1 : 0);

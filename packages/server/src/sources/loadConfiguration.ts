@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ConfigStoreMode } from '../config/serverConfig.js';
 import { loadSourcesFile, parseSourcesDocument, readSourcesText, type SourcesDocument } from '../config/sourcesDocument.js';
+import { configSectionsAcrossNamespaces } from '../db/acrossNamespaces.js';
 import type { Database } from '../db/schema.js';
 import { StartupError } from '../errors.js';
 import { DEFAULT_NAMESPACE } from '../tenancy/resolveNamespace.js';
@@ -48,7 +49,7 @@ async function loadFromDatabase(sourcesPath: string, db: Kysely<Database>, log: 
       .execute();
     log.info({ namespace: DEFAULT_NAMESPACE, sourcesPath }, 'seeded the db config store from the sources file');
   }
-  const rows = await db.selectFrom('catalog_config_sections').select(['namespace', 'document']).orderBy('namespace').execute();
+  const rows = await configSectionsAcrossNamespaces(db);
   const documents = new Map<string, SourcesDocument>();
   for (const row of rows) {
     try {

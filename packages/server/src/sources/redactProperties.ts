@@ -48,7 +48,8 @@ function walk(value: unknown): unknown {
   return value;
 }
 
-function redactValue(value: unknown): unknown {
+/** A sensitive key's value: every string leaf becomes `***REDACTED***`; secret references stay. */
+export function redactValue(value: unknown): unknown {
   if (typeof value === 'string') return REDACTED;
   if (isSecretReference(value)) return value;
   if (Array.isArray(value)) return value.map(redactValue);

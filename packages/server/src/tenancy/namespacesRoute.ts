@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Authorizer } from '../authz/Authorizer.js';
+import { knownNamespacesAcrossNamespaces } from '../db/acrossNamespaces.js';
 import type { Database } from '../db/schema.js';
 import type { SourceCatalog } from '../sources/SourceCatalog.js';
 import { DEFAULT_NAMESPACE, type TenancySettings } from './resolveNamespace.js';
@@ -44,11 +45,7 @@ export function registerNamespacesRoute(
 
 /** `default`, then every other namespace with configuration, entities or governance records, sorted. */
 async function knownNamespaces(deps: { catalog: SourceCatalog; database: { readonly db: Kysely<Database> } }): Promise<string[]> {
-  const { rows } = await sql<{ namespace: string }>`
-    SELECT DISTINCT namespace FROM catalog_entities
-    UNION SELECT namespace FROM catalog_config_sections
-    UNION SELECT namespace FROM asset_governance`.execute(deps.database.db);
-  const others = new Set([...deps.catalog.namespaces(), ...rows.map((r) => r.namespace)]);
+  const others = new Set([...deps.catalog.namespaces(), ...(await knownNamespacesAcrossNamespaces(deps.database.db))]);
   others.delete(DEFAULT_NAMESPACE);
   return [DEFAULT_NAMESPACE, ...[...others].sort()];
 }

@@ -5,7 +5,10 @@ import { Writable } from 'node:stream';
 import type { PluginDeclaration } from '@catalog/framework';
 import { loadBundledPlugins, REPOSITORY_ROOT, SERVER_VERSION } from '../bundledPlugins.js';
 import { parseServerConfig } from '../config/parseServerConfig.js';
-import { startServer, type RunningServer } from '../startServer.js';
+import type { Kysely } from 'kysely';
+import { migrateDatabase, openDatabase } from '../db/openDatabase.js';
+import type { Database } from '../db/schema.js';
+import { startServer, type RunningServer, type StartOptions } from '../startServer.js';
 import { createPostgresTestDatabase, type TestDatabaseKind } from './databases.js';
 
 export interface TestServerOptions {
@@ -18,6 +21,10 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Plugins to serve; the bundled ones by default. */
   plugins?: PluginDeclaration[];
+  /** Test seams of the server (scripted authorizer, failing audit insert). */
+  overrides?: StartOptions['overrides'];
+  /** Writes into the migrated database before the server starts (PGlite then lives in a temp dir). */
+  prepare?: (db: Kysely<Database>) => Promise<void>;
 }
 
 export interface TestServer {
@@ -47,7 +54,21 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     env.DATABASE_DSN = created.url;
     dropDatabase = created.drop;
   }
-  const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' ? ['--data-dir=memory://'] : []), ...(options.args ?? [])];
+  const dataDir = options.prepare ? join(dir, 'data') : 'memory://';
+  if (options.prepare) {
+    const quiet = { info: () => undefined, warn: () => undefined };
+    const database = await openDatabase(
+      options.kind === 'pglite' ? { type: 'pglite', dataDir } : { type: 'postgres', connection: { connectionString: env.DATABASE_DSN }, connectTimeoutSeconds: 5 },
+      quiet,
+    );
+    try {
+      await migrateDatabase(database, { lockEnabled: false, lockBackend: 'advisory', lockTimeoutSeconds: 60, log: quiet });
+      await options.prepare(database.db);
+    } finally {
+      await database.close();
+    }
+  }
+  const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' ? [`--data-dir=${dataDir}`] : []), ...(options.args ?? [])];
   const parsed = parseServerConfig(args, env, { defaults: { sourcesPath, uiDir: join(dir, 'ui'), version: SERVER_VERSION } });
   if (parsed.kind !== 'run') throw new Error(`unexpected ${parsed.kind}`);
 
@@ -63,6 +84,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     plugins: options.plugins ?? (await loadBundledPlugins()),
     version: SERVER_VERSION,
     logStream,
+    overrides: options.overrides,
   });
   try {
     await server.started;

@@ -102,30 +102,41 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_refresh_status_key
     ON catalog_refresh_status (namespace, plugin, source_id)`.execute(db);
 
+  // Append-only (spec 05 §4.2); only retention deletes rows. Request columns are nullable because
+  // system events have no request.
   await sql`
     CREATE TABLE IF NOT EXISTS audit_events (
-      id VARCHAR(64) PRIMARY KEY,
-      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-      request_id VARCHAR(128) NOT NULL,
+      id UUID PRIMARY KEY,
       correlation_id VARCHAR(128),
-      actor VARCHAR(255) NOT NULL,
-      groups JSONB NOT NULL DEFAULT '[]'::jsonb,
       event_type VARCHAR(64) NOT NULL,
-      action VARCHAR(128) NOT NULL,
-      method VARCHAR(16) NOT NULL,
-      path TEXT NOT NULL,
+      actor VARCHAR(255) NOT NULL,
+      request_id VARCHAR(128),
       plugin VARCHAR(63),
-      resource VARCHAR(63),
-      verb VARCHAR(32),
+      resource_type VARCHAR(63),
+      resource_ids JSONB,
       asset_uid TEXT,
-      source_id VARCHAR(63),
-      outcome VARCHAR(32) NOT NULL,
-      status_code INTEGER NOT NULL,
-      metadata JSONB NOT NULL DEFAULT '{}'::jsonb
+      version_id VARCHAR(255),
+      action VARCHAR(255) NOT NULL,
+      action_verb VARCHAR(64),
+      outcome VARCHAR(16) NOT NULL,
+      status_code INTEGER,
+      reason TEXT,
+      old_value JSONB,
+      new_value JSONB,
+      metadata JSONB NOT NULL DEFAULT '{}'::jsonb,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now()
     )`.execute(db);
   await addNamespace(db, 'audit_events');
+  // The API's orders and filters, each leading with the namespace; request and correlation ids for support lookups.
   await sql`CREATE INDEX IF NOT EXISTS audit_events_by_time ON audit_events (namespace, created_at DESC, id DESC)`.execute(db);
-  await sql`CREATE INDEX IF NOT EXISTS audit_events_by_time_global ON audit_events (created_at DESC, id DESC)`.execute(db);
+  for (const column of ['actor', 'event_type', 'plugin', 'asset_uid', 'outcome']) {
+    await sql`CREATE INDEX IF NOT EXISTS ${sql.id(`audit_events_by_${column}`)}
+      ON audit_events (namespace, ${sql.id(column)}, created_at DESC)`.execute(db);
+  }
+  await sql`CREATE INDEX IF NOT EXISTS audit_events_by_request_id ON audit_events (request_id)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS audit_events_by_correlation_id ON audit_events (correlation_id)`.execute(db);
+  // Retention and cluster-scope reads (spec 05 §1.7, §4.9) are the only cross-namespace readers.
+  await sql`CREATE INDEX IF NOT EXISTS audit_events_by_time_across_namespaces ON audit_events (created_at DESC, id DESC)`.execute(db);
 
   await sql`
     CREATE TABLE IF NOT EXISTS refresh_jobs (

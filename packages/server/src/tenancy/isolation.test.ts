@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { InjectOptions } from 'fastify';
+import { describeEachDatabase } from '../testing/databases.js';
+import { auditPlugins, EVENTS, json, MCP, PROMPTS } from '../testing/auditFixtures.js';
+import { startTestServer, type TestServer } from '../testing/testServer.js';
+
+/** What one team owns. */
+interface Team {
+  namespace: 'team-a' | 'team-b';
+  user: string;
+  sourceId: string;
+  entity: string;
+  prompt: string;
+  /** Filled once the team's own write has been audited. */
+  eventId: string;
+  requestId: string;
+}
+
+/**
+ * One endpoint family. `request` is made by `viewer` in its own namespace and aims at `owner`'s
+ * data where it can name it: `absent` means 200 without a trace of the owner (`traces`), `not_found` a 404.
+ * Add a row when a route family lands (management writes, jobs, governance, model).
+ */
+interface IsolationRow {
+  family: string;
+  request: (viewer: Team, owner: Team) => InjectOptions;
+  expect: 'absent' | 'not_found';
+}
+
+const post = (url: string, body: unknown): Pick<InjectOptions, 'method' | 'url' | 'payload'> => ({ method: 'POST', url, payload: JSON.stringify(body) });
+
+const ROWS: IsolationRow[] = [
+  { family: 'plugin discovery', request: () => ({ url: '/api/plugins' }), expect: 'absent' },
+  { family: 'capabilities', request: () => ({ url: '/api/plugins/mcp/capabilities' }), expect: 'absent' },
+  { family: 'entity list', request: () => ({ url: `${MCP}/mcpservers?pageSize=100` }), expect: 'absent' },
+  { family: 'entity list filtered by the owner\'s source', request: (_, owner) => ({ url: `${MCP}/mcpservers?sourceId=${owner.sourceId}` }), expect: 'absent' },
+  { family: 'entity get', request: (_, owner) => ({ url: `${MCP}/mcpservers/${owner.entity}` }), expect: 'not_found' },
+  { family: 'management entity get', request: (_, owner) => ({ url: `${MCP}/management/entities/${owner.entity}` }), expect: 'not_found' },
+  { family: 'management sources', request: () => ({ url: `${MCP}/management/sources` }), expect: 'absent' },
+  { family: 'diagnostics', request: () => ({ url: `${MCP}/management/diagnostics` }), expect: 'absent' },
+  { family: 'action discovery', request: () => ({ url: `${MCP}/management/actions/asset` }), expect: 'absent' },
+  { family: 'builtin asset action (write)', request: (_, owner) => post(`${MCP}/management/entities/${owner.entity}:action`, { action: 'tag', params: { tags: ['hijacked'] } }), expect: 'not_found' },
+  { family: 'plugin asset action (write)', request: (_, owner) => post(`${PROMPTS}/management/entities/${owner.prompt}:action`, { action: 'render', params: {} }), expect: 'not_found' },
+  { family: 'audit list', request: () => ({ url: `${EVENTS}?pageSize=100` }), expect: 'absent' },
+  { family: 'audit list filtered by the owner\'s request', request: (_, owner) => ({ url: `${EVENTS}?requestId=${owner.requestId}` }), expect: 'absent' },
+  { family: 'audit get', request: (_, owner) => ({ url: `${EVENTS}/${owner.eventId}` }), expect: 'not_found' },
+];
+
+/**
+ * Strings only the owner's data contains. Entity names are not among them: a viewer's own failed
+ * attempt on the owner's entity is audited in the viewer's namespace and names it.
+ */
+function traces(owner: Team): string[] {
+  return [owner.user, owner.sourceId, owner.requestId, owner.eventId, `${owner.namespace} only`, `${owner.namespace}-tag`, `${owner.namespace}-secret`, `"namespace":"${owner.namespace}"`];
+}
+
+function sourcesDocument(team: Team): string {
+  const mcp = `mcpservers:\n  - {name: ${team.entity}, description: ${team.namespace} only, serverUrl: 'stdio://${team.entity}', deploymentMode: local}\n`;
+  const prompts = `prompttemplates:\n  - {name: ${team.prompt}, description: ${team.namespace} only, format: raw, template: hello}\n`;
+  return `catalogs:
+  mcp:
+    sources:
+      - {id: ${team.sourceId}, name: ${team.namespace} servers, type: yaml, properties: {content: ${JSON.stringify(mcp)}, apiKey: ${team.namespace}-secret}}
+  prompts:
+    sources:
+      - {id: ${team.sourceId}-prompts, name: ${team.namespace} prompts, type: yaml, properties: {content: ${JSON.stringify(prompts)}}}
+`;
+}
+
+describeEachDatabase('namespace isolation matrix', (kind) => {
+  let t: TestServer;
+  const teams: Team[] = (['team-a', 'team-b'] as const).map((namespace, i) => ({
+    namespace, user: ['alice', 'carol'][i], sourceId: `${namespace}-src`, entity: `${namespace}-server`, prompt: `${namespace}-prompt`, eventId: '', requestId: `${namespace}-tag`,
+  }));
+  const as = (team: Team, options: InjectOptions) =>
+    t.inject({
+      ...options,
+      headers: { 'x-namespace': team.namespace, 'x-remote-user': team.user, ...(options.payload ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    });
+
+  before(async () => {
+    t = await startTestServer({
+      kind,
+      plugins: await auditPlugins(),
+      args: ['--config-store=db'],
+      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b' },
+      prepare: async (db) => {
+        await db.insertInto('catalog_config_sections').values(teams.map((team) => ({ namespace: team.namespace, document: sourcesDocument(team) }))).execute();
+      },
+    });
+    for (const team of teams) {
+      const own = await as(team, { ...post(`${MCP}/management/entities/${team.entity}:action`, { action: 'tag', params: { tags: [`${team.namespace}-tag`] } }), headers: { 'x-request-id': team.requestId } });
+      assert.equal(own.statusCode, 200, own.body);
+      team.eventId = json(await as(team, { url: `${EVENTS}?requestId=${team.requestId}` })).events[0].id;
+    }
+  });
+  after(() => t.close());
+
+  test('each team sees its own data', async () => {
+    for (const team of teams) {
+      assert.equal((await as(team, { url: `${MCP}/mcpservers/${team.entity}` })).statusCode, 200);
+      assert.equal((await as(team, { url: `${EVENTS}/${team.eventId}` })).statusCode, 200);
+      assert.deepEqual(json(await as(team, { url: `${MCP}/management/sources` })).sources.map((s: { id: string }) => s.id), [team.sourceId]);
+    }
+  });
+
+  for (const row of ROWS) {
+    test(`${row.family}: neither team sees or touches the other's data`, async () => {
+      for (const [viewer, owner] of [[teams[0], teams[1]], [teams[1], teams[0]]]) {
+        const response = await as(viewer, row.request(viewer, owner));
+        if (row.expect === 'not_found') {
+          assert.equal(response.statusCode, 404, `${viewer.namespace}: ${response.body}`);
+        } else {
+          assert.equal(response.statusCode, 200, `${viewer.namespace}: ${response.body}`);
+          for (const trace of traces(owner)) assert.ok(!response.body.includes(trace), `${viewer.namespace} sees ${owner.namespace}'s ${trace}: ${response.body}`);
+        }
+      }
+    });
+  }
+
+  test('after every row, each team\'s data is as it left it', async () => {
+    for (const team of teams) {
+      assert.deepEqual(json(await as(team, { url: `${MCP}/mcpservers/${team.entity}` })).tags, [`${team.namespace}-tag`]);
+      const events = json(await as(team, { url: `${EVENTS}?pageSize=100` })).events as { namespace: string; actor: string }[];
+      assert.ok(events.every((e) => e.namespace === team.namespace && e.actor === team.user));
+    }
+  });
+});
