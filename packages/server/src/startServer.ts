@@ -11,7 +11,13 @@ import { loadSourcesFile } from './config/sourcesDocument.js';
 import { StartupError } from './errors.js';
 import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DATA_DIR, type CatalogDatabase } from './db/openDatabase.js';
 import { PluginRegistry } from './framework/PluginRegistry.js';
-import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js';
+import { ApprovalExpirySweeper } from './governance/approvals/ApprovalExpirySweeper.js';
+import { loadApprovalPolicies } from './governance/config/loadApprovalPolicies.js';
+import { loadGovernanceConfig } from './governance/config/loadGovernanceConfig.js';
+import type { GovernanceContext, WriteSystemEvent } from './governance/GovernanceContext.js';
+import { createGovernanceMetrics } from './governance/GovernanceMetrics.js';
+import { createGovernanceSettings } from './governance/GovernanceSettings.js';
+import type { Leadership } from './ha/Leadership.js';
 import { Lifecycle } from './health/Lifecycle.js';
 import { DataVersions } from './cache/DataVersions.js';
 import { CountCache } from './query/CountCache.js';
@@ -38,6 +44,10 @@ export interface StartOptions {
   version: string;
   /** Log destination; defaults to stdout. */
   logStream?: NodeJS.WritableStream;
+  /** Writes system audit events (governance.approval.expired); the audit recorder's, when it is wired. */
+  writeSystemEvent?: WriteSystemEvent;
+  /** Whether this replica runs singleton tasks (the approval expiry sweep); defaults to always. */
+  leadership?: Leadership;
 }
 
 export interface RunningServer {
@@ -64,10 +74,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
   // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
   const fileDocument = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await loadSourcesFile(config.sourcesPath) : undefined;
+  // Governance files are read once, before anything binds; an invalid one exits 1 (spec 06 §2.1).
+  const governanceConfig = await loadGovernanceConfig(config.governance.configPath);
+  const governance = createGovernanceSettings(governanceConfig, await loadApprovalPolicies(config.governance.approvalPoliciesPath, governanceConfig.environments));
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, options.logStream ?? process.stdout);
   const lifecycle = new Lifecycle();
   const metrics = createMetrics();
   const plugins = options.plugins.filter((p) => !config.disabledPlugins.includes(p.name));
+  for (const policy of governance.policies) {
+    for (const plugin of policy.selector.plugins.filter((name) => !plugins.some((p) => p.name === name))) {
+      logger.warn({ policy: policy.id, plugin }, 'approval policy names a plugin that is not served');
+    }
+  }
 
   let refresher: SourceRefresher | undefined;
   let scheduler: SourceScheduler | undefined;
@@ -98,6 +116,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
   };
 
+  const governanceContext: GovernanceContext = {
+    database: lateDatabase,
+    registry,
+    catalog,
+    settings: governance,
+    metrics: createGovernanceMetrics(metrics.registry),
+    versions,
+    writeSystemEvent: options.writeSystemEvent ?? logSystemEvent(logger),
+    now: () => new Date(),
+  };
+  // Leader election is not configured in this release, so this replica runs the singleton tasks.
+  const leadership: Leadership = options.leadership ?? { runsSingletonTasks: () => true };
+  const approvalSweeper = new ApprovalExpirySweeper({ ctx: governanceContext, leadership, log: logger });
+
   const app = await buildApp({
     version: options.version,
     logger,
@@ -107,7 +139,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     lifecycle,
     metrics,
     authorizer: allowAll,
-    governance: DEFAULT_GOVERNANCE_SETTINGS,
+    governance,
+    governanceContext,
     tenancy: { mode: config.tenancy.mode, allowList: config.tenancy.namespaces },
     identity: {
       trustProxyHeaders: config.identity.trustProxyHeaders,
@@ -161,6 +194,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
     await registry.initializeAll();
     lifecycle.gateOpen = true;
+    approvalSweeper.start();
 
     refresher = new SourceRefresher({
       db: database.db,
@@ -206,6 +240,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       lifecycle.shuttingDown = true;
       clearTimeout(loadTimer);
       scheduler?.stop();
+      await approvalSweeper.stop();
       await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
       await started.catch(() => undefined);
       await registry.stopAll();
@@ -217,6 +252,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // Startup failures after the listener is bound still end the process with the right exit code.
   started.catch(() => undefined);
   return { app, url, logger, started, initialLoad, close };
+}
+
+/**
+ * Until the audit recorder provides its system-event writer, system events are logged in full, the
+ * way 05 §4.7 keeps events that could not be persisted recoverable from logs.
+ */
+function logSystemEvent(logger: Logger): WriteSystemEvent {
+  return async (_db, event) => {
+    logger.info({ auditEvent: { ...event, actor: 'system' } }, 'system audit event');
+  };
 }
 
 /** Every provider type this server can fetch from, keyed by source `type`. */

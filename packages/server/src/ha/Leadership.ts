@@ -1,0 +1,1 @@
+export interface Leadership { runsSingletonTasks(): boolean }
