@@ -36,3 +36,12 @@ export function governanceEnv(files: { governance?: string; policies?: string })
   if (files.policies !== undefined) writeFileSync(env.CATALOG_APPROVAL_POLICIES, files.policies);
   return env;
 }
+
+/** A sources file serving only the bundled sample agents (fast to load). */
+export function agentsSources(dataFile: string, enabled = true): string {
+  return `catalogs:
+  agents:
+    sources:
+      - {id: agents-samples, name: Sample Agents, type: yaml, enabled: ${enabled}, properties: {yamlCatalogPath: ${JSON.stringify(dataFile)}}}
+`;
+}
