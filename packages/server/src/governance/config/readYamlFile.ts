@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { StartupError } from '../../errors.js';
 
 /** The position of a value in a YAML file, for startup messages. */
@@ -25,7 +25,11 @@ export async function readYamlFile(path: string): Promise<{ value: unknown; loca
     throw new StartupError(`${path}${at ? `:${at.line}:${at.col}` : ''}: invalid YAML: ${problem.message.split('\n')[0]}`);
   }
   const locate: Locate = (keys) => {
-    const node = document.getIn(keys, true) as { range?: [number, number, number] } | undefined;
+    // A mapping key points at the key itself (the usual place to look for a wrong key); an index at the item.
+    const last = keys.at(-1);
+    const parent = keys.length > 0 ? document.getIn(keys.slice(0, -1), true) : undefined;
+    const pair = typeof last === 'string' && isMap(parent) ? parent.items.find((item) => isScalar(item.key) && item.key.value === last) : undefined;
+    const node = (pair?.key ?? document.getIn(keys, true)) as { range?: [number, number, number] } | undefined;
     const offset = node?.range?.[0];
     if (offset === undefined) return path;
     const { line, col } = lineCounter.linePos(offset);
