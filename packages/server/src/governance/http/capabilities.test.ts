@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadBundledPlugins, REPOSITORY_ROOT } from '../../bundledPlugins.js';
 import { startTestServer } from '../../testing/testServer.js';
-import { agentsSources, AGENT, governanceClient, governanceEnv } from '../testing/governanceClient.js';
+import { agentsSources, AGENT, governanceClient, governanceEnv } from '../../testing/governanceClient.js';
 
 const AGENTS_DATA = join(REPOSITORY_ROOT, 'plugins', 'agents', 'data', 'agents.yaml');
 

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { loadBundledPlugins, REPOSITORY_ROOT } from '../../bundledPlugins.js';
 import { describeEachDatabase } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/testServer.js';
-import { agentsSources, AGENT, GOV, governanceClient, governanceEnv } from '../testing/governanceClient.js';
+import { agentsSources, GOV, governanceClient, governanceEnv } from '../../testing/governanceClient.js';
 import { LIFECYCLE_STATES } from '../lifecycle/states.js';
 
 const AGENTS_DATA = join(REPOSITORY_ROOT, 'plugins', 'agents', 'data', 'agents.yaml');

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { loadBundledPlugins, REPOSITORY_ROOT } from '../../bundledPlugins.js';
 import { describeEachDatabase } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/testServer.js';
-import { agentsSources, AGENT, GOV, governanceClient, governanceEnv } from '../testing/governanceClient.js';
+import { agentsSources, AGENT, GOV, governanceClient, governanceEnv } from '../../testing/governanceClient.js';
 
 const AGENTS_DATA = join(REPOSITORY_ROOT, 'plugins', 'agents', 'data', 'agents.yaml');
 const POLICIES = 'policies:\n  - {id: gate, enabled: true, selector: {transitions: [{from: draft, to: approved}]}, gate: {requiredCount: 1}}\n';

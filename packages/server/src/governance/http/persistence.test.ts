@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { loadBundledPlugins, REPOSITORY_ROOT } from '../../bundledPlugins.js';
 import { createPostgresTestDatabase, describeEachDatabase } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/testServer.js';
-import { agentsSources, AGENT, GOV, governanceClient, governanceEnv } from '../testing/governanceClient.js';
+import { agentsSources, AGENT, GOV, governanceClient, governanceEnv } from '../../testing/governanceClient.js';
 
 const AGENTS_DATA = join(REPOSITORY_ROOT, 'plugins', 'agents', 'data', 'agents.yaml');
 const LIST = '/api/agents_catalog/v1alpha1/agents?pageSize=1000';

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { REPOSITORY_ROOT } from '../../bundledPlugins.js';
 import { describeEachDatabase } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/testServer.js';
-import { AGENT, GOV, governanceClient } from '../testing/governanceClient.js';
+import { AGENT, GOV, governanceClient } from '../../testing/governanceClient.js';
 
 const alice = { user: 'alice' };
 const bob = { user: 'bob', groups: ['reviewer'] };

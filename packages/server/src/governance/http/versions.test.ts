@@ -9,7 +9,7 @@ import { canonicalJson } from '../../ingest/digest.js';
 import { describeEachDatabase } from '../../testing/databases.js';
 import { createGitFixture, type GitFixture } from '../../testing/gitFixture.js';
 import { startTestServer, type TestServer } from '../../testing/testServer.js';
-import { GOV, governanceClient, governanceEnv } from '../testing/governanceClient.js';
+import { GOV, governanceClient, governanceEnv } from '../../testing/governanceClient.js';
 
 const parts: PluginDeclaration = definePlugin({
   name: 'parts', version: 'v1alpha1', displayName: 'Parts', description: 'Parts', icon: 'wrench', sourceTypes: ['yaml', 'git', 'http'],

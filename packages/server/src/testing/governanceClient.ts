@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestServer } from '../../testing/testServer.js';
+import type { TestServer } from './testServer.js';
 
 export const GOV = '/api/governance/v1alpha1';
 export const AGENT = `${GOV}/assets/agents/Agent/service-desk-assistant`;
