@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import type { AuditDetails } from '../../audit/RequestAudit.js';
 import type { Database, EnvBindingTable } from '../../db/schema.js';
 import { BadRequestError, ConflictError } from '../../errors.js';
 import { createApprovalRequest } from '../approvals/ApprovalStore.js';
@@ -133,7 +134,7 @@ export async function runBinding(
     : [];
 
   const previous = current?.version_id;
-  const audit = {
+  const audit: AuditDetails = {
     eventType: AUDIT_TYPES[request.action],
     action: request.action,
     versionId,
@@ -142,39 +143,30 @@ export async function runBinding(
       ? { fromEnv: request.fromEnv, toEnv: request.toEnv, versionId }
       : { environment, versionId },
   };
-  const data = (extra: Record<string, unknown> = {}) => compact({
+  const data = (previousVersionId: string | undefined) => compact({
     ...(request.action === 'promotion.promote' ? { fromEnv: request.fromEnv, toEnv: request.toEnv } : { environment }),
     versionId,
-    previousVersionId: previous,
-    ...extra,
+    previousVersionId,
     warnings: warnings.length > 0 ? warnings : undefined,
-  });
-  const completed = (message: string, binding: BindingRow) => ({
-    statusCode: 200 as const,
-    body: { result: { action: request.action, status: 'completed' as const, message, data: data() }, binding: bindingJson(binding, version.version_label), warnings },
-    audit,
   });
   const message = request.action === 'promotion.promote'
     ? `promoted ${versionId} from ${request.fromEnv} to ${request.toEnv}`
     : request.action === 'promotion.rollback' ? `rolled back ${environment} from ${previous} to ${versionId}` : `bound ${versionId} to ${environment}`;
+  const answer = (binding: BindingRow, status: 'completed' | 'dry-run', replaced: string | undefined, extraAudit: AuditDetails = {}) => ({
+    statusCode: 200 as const,
+    body: { result: { action: request.action, status, message, data: data(replaced) }, binding: bindingJson(binding, version.version_label), warnings },
+    audit: { ...audit, ...extraAudit },
+  });
 
-  // Re-binding the bound version is a successful no-op, never gated (06 §8.1).
+  // Re-binding the bound version is a successful no-op, never gated; the binding keeps its history (06 §8.1).
   if (current && previous === versionId) {
-    return {
-      ...completed(message, current),
-      body: {
-        result: { action: request.action, status: options.dryRun ? 'dry-run' : 'completed', message, data: data({ previousVersionId: current.previous_version_id ?? undefined }) },
-        binding: bindingJson(current, version.version_label),
-        warnings,
-      },
-      audit: { ...audit, oldValue: audit.newValue, ...(options.dryRun ? { metadata: { dryRun: true } } : {}) },
-    };
+    return answer(current, options.dryRun ? 'dry-run' : 'completed', current.previous_version_id ?? undefined, { oldValue: audit.newValue, ...(options.dryRun ? { metadata: { dryRun: true } } : {}) });
   }
   const policy = options.gated ? promotionPolicyFor(ctx.settings.policies, asset, riskLevelOf(record), environment) : undefined;
   if (options.dryRun) {
     const dryData = request.action === 'promotion.rollback'
       ? { environment, currentVersionId: previous, targetVersionId: versionId }
-      : data();
+      : data(previous);
     return {
       statusCode: 200,
       body: {
@@ -230,7 +222,9 @@ export async function runBinding(
     : await trx.insertInto('env_bindings').values({
       id: randomUUID(), namespace: asset.namespace, plugin: asset.plugin, asset_kind: asset.kind, asset_name: asset.name, asset_uid: asset.uid,
       environment, version_id: versionId, previous_version_id: null, bound_at: now, bound_by: options.actor,
-    }).returningAll().executeTakeFirstOrThrow();
+    }).onConflict((oc) => oc.doNothing()).returningAll().executeTakeFirst();
+  // A first binding of the environment created concurrently by another request.
+  if (!binding) throw new ConflictError(`the binding of ${asset.uid} to "${environment}" changed concurrently; retry`);
   ctx.metrics.bound(environment, METRIC_ACTIONS[request.action]);
-  return completed(message, binding);
+  return answer(binding, 'completed', previous);
 }
