@@ -11,7 +11,9 @@ import { registerActionRoutes } from './framework/actionRoutes.js';
 import { registerEntityRoutes } from './framework/entityRoutes.js';
 import type { PluginRegistry } from './framework/PluginRegistry.js';
 import { registerPluginRoutes } from './framework/pluginRoutes.js';
+import type { GovernanceContext } from './governance/GovernanceContext.js';
 import type { GovernanceSettings } from './governance/GovernanceSettings.js';
+import { registerGovernanceRoutes } from './governance/http/governanceRoutes.js';
 import { registerHealthRoutes } from './health/healthRoutes.js';
 import type { Lifecycle } from './health/Lifecycle.js';
 import type { ComponentStatus } from './health/readiness.js';
@@ -45,6 +47,8 @@ export interface AppDependencies {
   authorizer: Authorizer;
   audit: AuditRecorder;
   governance: GovernanceSettings;
+  /** What the governance routes (spec 06) read and write. */
+  governanceContext: GovernanceContext;
   tenancy: TenancySettings;
   identity: IdentitySettings;
   corsAllowedOrigins: '*' | readonly string[];
@@ -108,6 +112,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerActionRoutes(app, plugin, deps);
     registerSourceRoutes(app, plugin, deps);
   }
+  registerGovernanceRoutes(app, deps.governanceContext, deps.authorizer);
   await app.ready();
   return app;
 }

@@ -101,6 +101,21 @@ describe('the catalog-server bin', () => {
     assert.ok(extra.stderr().includes(unknown));
   });
 
+  test('an invalid governance or approval policy file exits 1 naming the file (spec 06 §2.1)', async () => {
+    const sources = join(dir, 'empty-sources.yaml');
+    writeFileSync(sources, 'catalogs: {}\n');
+    const policies = join(dir, 'approval-policies.yaml');
+    writeFileSync(policies, 'policies:\n  - id: a\n    selector: {riskLevels: [severe]}\n');
+    const r = run(['--listen=127.0.0.1:0', '--data-dir=memory://', `--sources=${sources}`], { CATALOG_APPROVAL_POLICIES: policies, CATALOG_GOVERNANCE_CONFIG: join(dir, 'none.yaml') });
+    assert.equal(await r.exit, 1);
+    assert.ok(r.stderr().includes(`${policies}:3:`), r.stderr());
+    const governance = join(dir, 'governance.yaml');
+    writeFileSync(governance, 'environments: [dev, prod]\nprotectedEnvironments: [stage]\n');
+    const g = run(['--listen=127.0.0.1:0', '--data-dir=memory://', `--sources=${sources}`], { CATALOG_GOVERNANCE_CONFIG: governance });
+    assert.equal(await g.exit, 1);
+    assert.ok(g.stderr().includes(governance), g.stderr());
+  });
+
   test('binds a free port, serves, locks its data dir, and shuts down cleanly on SIGTERM', async () => {
     const dataDir = join(dir, 'data');
     const r = run(['--listen=127.0.0.1:0', `--data-dir=${dataDir}`]);

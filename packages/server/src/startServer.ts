@@ -14,10 +14,15 @@ import { loadSourcesFile } from './config/sourcesDocument.js';
 import { StartupError } from './errors.js';
 import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DATA_DIR, type CatalogDatabase } from './db/openDatabase.js';
 import { PluginRegistry } from './framework/PluginRegistry.js';
-import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js';
+import { ApprovalExpirySweeper } from './governance/approvals/ApprovalExpirySweeper.js';
+import { loadApprovalPolicies } from './governance/config/loadApprovalPolicies.js';
+import { loadGovernanceConfig } from './governance/config/loadGovernanceConfig.js';
+import type { GovernanceContext } from './governance/GovernanceContext.js';
+import { createGovernanceMetrics } from './governance/GovernanceMetrics.js';
+import { createGovernanceSettings } from './governance/GovernanceSettings.js';
+import type { Leadership } from './ha/Leadership.js';
 import { Lifecycle } from './health/Lifecycle.js';
 import { DataVersions } from './cache/DataVersions.js';
-import type { Leadership } from './ha/Leadership.js';
 import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -45,6 +50,8 @@ export interface StartOptions {
   logStream?: NodeJS.WritableStream;
   /** Test seams: a scripted authorizer, a failing audit insert (spec 05 §11 items 32, 36). */
   overrides?: { authorizer?: Authorizer; insertAuditEvent?: typeof insertAuditEvent };
+  /** Whether this replica runs singleton tasks (retention, the approval expiry sweep); defaults to always. */
+  leadership?: Leadership;
 }
 
 export interface RunningServer {
@@ -71,10 +78,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
   // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
   const fileDocument = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await loadSourcesFile(config.sourcesPath) : undefined;
+  // Governance files are read once, before anything binds; an invalid one exits 1 (spec 06 §2.1).
+  const governanceConfig = await loadGovernanceConfig(config.governance.configPath);
+  const governance = createGovernanceSettings(governanceConfig, await loadApprovalPolicies(config.governance.approvalPoliciesPath, governanceConfig.environments));
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, options.logStream ?? process.stdout);
   const lifecycle = new Lifecycle();
   const metrics = createMetrics();
   const plugins = options.plugins.filter((p) => !config.disabledPlugins.includes(p.name));
+  for (const policy of governance.policies) {
+    for (const plugin of policy.selector.plugins.filter((name) => !plugins.some((p) => p.name === name))) {
+      logger.warn({ policy: policy.id, plugin }, 'approval policy names a plugin that is not served');
+    }
+  }
 
   let refresher: SourceRefresher | undefined;
   let scheduler: SourceScheduler | undefined;
@@ -113,6 +128,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     log: logger,
     insert: options.overrides?.insertAuditEvent,
   });
+  const governanceContext: GovernanceContext = {
+    database: lateDatabase,
+    registry,
+    catalog,
+    settings: governance,
+    metrics: createGovernanceMetrics(metrics.registry),
+    versions,
+    writeSystemEvent: (db, event) => audit.writeSystemEvent(event, db),
+    now: () => new Date(),
+  };
+  // Leader election is not configured in this release: every replica is a candidate for the
+  // singleton tasks, and each task's lock lets one of them do each run.
+  const leadership: Leadership = options.leadership ?? { runsSingletonTasks: () => !lifecycle.shuttingDown };
+  const approvalSweeper = new ApprovalExpirySweeper({ ctx: governanceContext, leadership, log: logger });
 
   const app = await buildApp({
     version: options.version,
@@ -124,7 +153,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     authorizer: options.overrides?.authorizer ?? allowAll,
     audit,
-    governance: DEFAULT_GOVERNANCE_SETTINGS,
+    governance,
+    governanceContext,
     tenancy: { mode: config.tenancy.mode, allowList: config.tenancy.namespaces },
     identity: {
       trustProxyHeaders: config.identity.trustProxyHeaders,
@@ -178,15 +208,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
     await registry.initializeAll();
     lifecycle.gateOpen = true;
+    approvalSweeper.start();
 
-    // Leader election is not part of this release: every replica runs singleton tasks, and the
-    // task lock lets one of them do each run.
-    const leadership: Leadership = { runsSingletonTasks: () => !lifecycle.shuttingDown };
     retention = new AuditRetention({
       database,
       leadership,
-      // The governance file's auditRetention.days (06) is not loaded in this release.
-      retentionDays: () => auditRetentionDays(config.audit.retentionDays, null),
+      retentionDays: () => auditRetentionDays(config.audit.retentionDays, governanceConfig.auditRetentionDays),
       log: logger,
       metrics,
     });
@@ -238,6 +265,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       scheduler?.stop();
       refresher?.abortFetches('server is shutting down');
       await retention?.stop();
+      await approvalSweeper.stop();
       await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
       await started.catch(() => undefined);
       await registry.stopAll();

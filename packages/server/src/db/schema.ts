@@ -51,16 +51,106 @@ export interface OverlayTable {
   updated_at: Timestamp;
 }
 
-/** Governance record of an asset (spec 06); `metadata` holds risk, sla, owner, team, compliance. */
+/** Governance record of an asset (spec 06 §3); `metadata` holds the overlay groups of 06 §5.1 except `lifecycle`. */
 export interface AssetGovernanceTable {
+  id: string;
   namespace: ColumnType<string, string | undefined, string>;
   plugin: string;
   kind: string;
   name: string;
-  lifecycle_state: string;
-  metadata: Json<Record<string, unknown>>;
+  asset_uid: string;
+  lifecycle_state: ColumnType<string, string | undefined, string>;
+  lifecycle_reason: ColumnType<string, string | undefined, string>;
+  lifecycle_changed_by: ColumnType<string, string | undefined, string>;
+  lifecycle_changed_at: Timestamp | null;
+  lifecycle_replacement_ref: string | null;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  updated_by: ColumnType<string, string | undefined, string>;
+}
+
+/** An immutable version of an asset (06 §7); the table rejects UPDATE and DELETE. */
+export interface AssetVersionTable {
+  id: string;
+  namespace: string;
+  asset_uid: string;
+  plugin: string;
+  asset_kind: string;
+  asset_name: string;
+  version_id: string;
+  version_label: string;
+  reason: string | null;
+  created_at: Timestamp;
+  created_by: string;
+  source_id: string | null;
+  content_digest: string;
+  provenance_source_type: string | null;
+  provenance_source_uri: string | null;
+  provenance_source_id: string | null;
+  provenance_revision_id: string | null;
+  provenance_revision_observed_at: Timestamp | null;
+  provenance_integrity_verified: boolean | null;
+  provenance_integrity_method: string | null;
+  provenance_integrity_details: string | null;
+  governance_snapshot: ColumnType<Record<string, unknown>, string, string>;
+  asset_snapshot: ColumnType<Record<string, unknown>, string, string>;
+}
+
+/** The version bound in one environment (06 §8). */
+export interface EnvBindingTable {
+  id: string;
+  namespace: string;
+  plugin: string;
+  asset_kind: string;
+  asset_name: string;
+  asset_uid: string;
+  environment: string;
+  version_id: string;
+  previous_version_id: string | null;
+  bound_at: Timestamp;
+  bound_by: string;
+}
+
+/** An approval request (06 §9); the gate is copied from the policy at request time. */
+export interface ApprovalRequestTable {
+  id: string;
+  namespace: string;
+  asset_uid: string;
+  plugin: string;
+  asset_kind: string;
+  asset_name: string;
+  action: string;
+  action_params: ColumnType<Record<string, unknown>, string, string>;
+  gate_key: string;
+  expected_from_state: string | null;
+  environment: string | null;
+  expected_version_id: string | null;
+  policy_id: string;
+  policy_display_name: string | null;
+  required_count: number;
+  allowed_roles: ColumnType<string[], string, string>;
+  deny_on_first: boolean;
+  status: ColumnType<string, string | undefined, string>;
+  requester: string;
+  reason: string | null;
+  expires_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+  result: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApprovalDecisionTable {
+  id: string;
+  namespace: string;
+  request_id: string;
+  reviewer: string;
+  verdict: string;
+  comment: string | null;
+  created_at: Timestamp;
 }
 
 /** The sources.yaml document of one namespace, as held by the `db` config store. */
@@ -154,6 +244,10 @@ export interface Database {
   catalog_entities: EntityTable;
   catalog_overlays: OverlayTable;
   asset_governance: AssetGovernanceTable;
+  asset_versions: AssetVersionTable;
+  env_bindings: EnvBindingTable;
+  approval_requests: ApprovalRequestTable;
+  approval_decisions: ApprovalDecisionTable;
   catalog_config_sections: ConfigSectionTable;
   catalog_refresh_status: RefreshStatusTable;
   audit_events: AuditEventTable;

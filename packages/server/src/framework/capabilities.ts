@@ -39,7 +39,7 @@ export function capabilitiesV2(plugin: RegisteredPlugin, governance: GovernanceS
       uiHints: kind.uiHints,
       references: kind.references ?? [],
       actions: entityActionIds,
-      governance: governanceBlock(governance, decl.name, kind.kind),
+      governance: governanceBlock(governance, { plugin: decl.name, kind: kind.kind, plural: kind.plural }),
     })),
     sources: { manageable: true, refreshable: true, types: [...decl.sourceTypes] },
     actions,

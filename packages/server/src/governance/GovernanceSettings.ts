@@ -1,25 +1,36 @@
-import { ALLOWED_TRANSITIONS, LIFECYCLE_STATES, type LifecycleState } from './lifecycle.js';
+import type { ApprovalPolicy } from './config/loadApprovalPolicies.js';
+import { DEFAULT_GOVERNANCE_CONFIG, type GovernanceConfig } from './config/loadGovernanceConfig.js';
+import { ALLOWED_TRANSITIONS, LIFECYCLE_STATES, type LifecycleState } from './lifecycle/states.js';
+import { lifecyclePolicyFor, type PolicySubject } from './policies.js';
 
 /**
- * What the capabilities governance block needs from the governance configuration and the approval
- * policies (spec 06 §13). Environments default to dev/stage/prod with stage and prod protected.
+ * The governance configuration and approval policies as the server runs with them (spec 06 §2),
+ * read once at startup. Environments default to dev/stage/prod with stage and prod protected.
  */
 export interface GovernanceSettings {
   defaultState: LifecycleState;
   environments: string[];
   protectedEnvironments: string[];
-  /** True when an enabled lifecycle policy could gate this transition for the plugin and kind. */
-  mayRequireApproval(plugin: string, kind: string, from: LifecycleState, to: LifecycleState): boolean;
+  /** In file order, disabled ones included. */
+  policies: readonly ApprovalPolicy[];
+  /** True when an enabled lifecycle policy could gate this transition for the plugin and kind (risk ignored). */
+  mayRequireApproval(subject: PolicySubject, from: LifecycleState, to: LifecycleState): boolean;
 }
 
-export const DEFAULT_GOVERNANCE_SETTINGS: GovernanceSettings = {
-  defaultState: 'draft',
-  environments: ['dev', 'stage', 'prod'],
-  protectedEnvironments: ['stage', 'prod'],
-  mayRequireApproval: () => false,
-};
+export function createGovernanceSettings(config: GovernanceConfig, policies: readonly ApprovalPolicy[]): GovernanceSettings {
+  return {
+    defaultState: 'draft',
+    environments: [...config.environments],
+    protectedEnvironments: [...config.protectedEnvironments],
+    policies,
+    mayRequireApproval: (subject, from, to) => lifecyclePolicyFor(policies, subject, undefined, from, to) !== undefined,
+  };
+}
 
-export function governanceBlock(settings: GovernanceSettings, plugin: string, kind: string) {
+export const DEFAULT_GOVERNANCE_SETTINGS: GovernanceSettings = createGovernanceSettings(DEFAULT_GOVERNANCE_CONFIG, []);
+
+/** The capabilities governance block of one kind (spec 06 §13). */
+export function governanceBlock(settings: GovernanceSettings, subject: PolicySubject) {
   return {
     supported: true,
     lifecycle: {
@@ -28,7 +39,7 @@ export function governanceBlock(settings: GovernanceSettings, plugin: string, ki
       transitions: ALLOWED_TRANSITIONS.map(({ from, to }) => ({
         from,
         to,
-        mayRequireApproval: settings.mayRequireApproval(plugin, kind, from, to),
+        mayRequireApproval: settings.mayRequireApproval(subject, from, to),
       })),
     },
     versioning: {

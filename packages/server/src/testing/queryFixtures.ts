@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
 import { CommonEntityFields, OpenCustomProperties, type KindDeclaration } from '@catalog/framework';
@@ -226,6 +227,8 @@ export async function insertEntities(db: Kysely<Database>, entities: GeneratedEn
       await db
         .insertInto('asset_governance')
         .values({
+          id: randomUUID(),
+          asset_uid: `${TEST_PLUGIN}:${kind}:${entity.name}`,
           namespace: TEST_NAMESPACE,
           plugin: TEST_PLUGIN,
           kind,

@@ -49,12 +49,14 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const sourcesPath = options.files?.['sources.yaml'] !== undefined ? join(dir, 'sources.yaml') : join(REPOSITORY_ROOT, 'config', 'sources.yaml');
   let dropDatabase: (() => Promise<void>) | undefined;
   const env: Record<string, string> = { ...options.env };
-  if (options.kind === 'postgres') {
+  // A given DATABASE_DSN reuses that database (a restart on the same data); otherwise a fresh one.
+  if (options.kind === 'postgres' && options.env?.DATABASE_DSN === undefined) {
     const created = await createPostgresTestDatabase();
     env.DATABASE_DSN = created.url;
     dropDatabase = created.drop;
   }
   const dataDir = options.prepare ? join(dir, 'data') : 'memory://';
+  const ownDataDir = options.args?.some((a) => a.startsWith('--data-dir'));
   if (options.prepare) {
     const quiet = { info: () => undefined, warn: () => undefined };
     const database = await openDatabase(
@@ -68,7 +70,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       await database.close();
     }
   }
-  const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' ? [`--data-dir=${dataDir}`] : []), ...(options.args ?? [])];
+  const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' && !ownDataDir ? [`--data-dir=${dataDir}`] : []), ...(options.args ?? [])];
   const parsed = parseServerConfig(args, env, { defaults: { sourcesPath, uiDir: join(dir, 'ui'), version: SERVER_VERSION } });
   if (parsed.kind !== 'run') throw new Error(`unexpected ${parsed.kind}`);
 

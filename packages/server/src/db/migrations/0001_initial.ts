@@ -54,19 +54,32 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS catalog_overlays_key
     ON catalog_overlays (namespace, plugin, kind, name)`.execute(db);
 
+  // Governance record of an asset (spec 06 §3, §15). Keyed like the overlays (no source) so the
+  // entity lists join it on (namespace, plugin, kind, name); the metadata groups live in one JSONB
+  // document that the filter compiler reads (06 §6).
   await sql`
     CREATE TABLE IF NOT EXISTS asset_governance (
+      id VARCHAR(64) PRIMARY KEY,
       plugin VARCHAR(63) NOT NULL,
       kind VARCHAR(63) NOT NULL,
       name VARCHAR(255) NOT NULL,
-      lifecycle_state VARCHAR(32) NOT NULL DEFAULT 'draft',
+      asset_uid TEXT NOT NULL,
+      lifecycle_state VARCHAR(32) NOT NULL DEFAULT 'draft'
+        CHECK (lifecycle_state IN ('draft', 'approved', 'deprecated', 'archived')),
+      lifecycle_reason TEXT NOT NULL DEFAULT '',
+      lifecycle_changed_by VARCHAR(255) NOT NULL DEFAULT 'system',
+      lifecycle_changed_at TIMESTAMPTZ,
+      lifecycle_replacement_ref TEXT,
       metadata JSONB NOT NULL DEFAULT '{}'::jsonb,
       created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      updated_by VARCHAR(255) NOT NULL DEFAULT 'system'
     )`.execute(db);
   await addNamespace(db, 'asset_governance');
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS asset_governance_key
     ON asset_governance (namespace, plugin, kind, name)`.execute(db);
+  await sql`CREATE UNIQUE INDEX IF NOT EXISTS asset_governance_uid ON asset_governance (namespace, asset_uid)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS asset_governance_metadata ON asset_governance USING GIN (metadata jsonb_path_ops)`.execute(db);
 
   await sql`
     CREATE TABLE IF NOT EXISTS catalog_config_sections (

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.js';
+import * as governance from './0006_governance.js';
 
 /** The one migration set, in order. Names are permanent: the migrator records them. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0006_governance': governance,
 };
 
 export const migrationProvider: MigrationProvider = {
