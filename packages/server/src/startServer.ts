@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import { allowAll } from './authz/Authorizer.js';
 import type { ServerConfig } from './config/serverConfig.js';
-import { loadSourcesFile } from './config/sourcesDocument.js';
+import { parseSourcesDocument, readSourcesText } from './config/sourcesDocument.js';
 import { StartupError } from './errors.js';
 import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DATA_DIR, type CatalogDatabase } from './db/openDatabase.js';
 import { PluginRegistry } from './framework/PluginRegistry.js';
@@ -19,11 +19,15 @@ import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createGitProvider } from './providers/gitProvider.js';
 import { createHttpProvider } from './providers/httpProvider.js';
-import { createSecretResolver } from './providers/secretRefs.js';
+import { createSecretResolver, type SecretResolver } from './providers/secretRefs.js';
 import type { FetchContext, Provider } from './providers/types.js';
 import { createYamlProvider } from './providers/yamlProvider.js';
-import { loadConfiguration } from './sources/loadConfiguration.js';
+import { createConfigStore } from './sources/config-stores/createConfigStore.js';
+import { DbConfigStore } from './sources/config-stores/DbConfigStore.js';
+import { ManagedContents } from './sources/ManagedContents.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
+import { createRefreshSourceNow } from './sources/sourceEffects.js';
+import { SourceManager } from './sources/SourceManager.js';
 import { SourceRefresher } from './sources/SourceRefresher.js';
 import { SourceScheduler } from './sources/SourceScheduler.js';
 
@@ -63,7 +67,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw new StartupError(`CATALOG_AUTHZ_MODE=${config.authz.mode} is not available in this release; only "none" is`);
   }
   // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
-  const fileDocument = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await loadSourcesFile(config.sourcesPath) : undefined;
+  const sourcesText = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await readSourcesText(config.sourcesPath) : undefined;
+  if (sourcesText !== undefined) parseSourcesDocument(sourcesText, config.sourcesPath);
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, options.logStream ?? process.stdout);
   const lifecycle = new Lifecycle();
   const metrics = createMetrics();
@@ -98,6 +103,33 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
   };
 
+  const store = await createConfigStore(config, lateDatabase, sourcesText);
+  const contents = new ManagedContents(lateDatabase);
+  const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
+  const sources = new SourceManager({
+    store,
+    catalog,
+    registry,
+    contents,
+    database: lateDatabase,
+    validation: {
+      fetchContext,
+      git: { allowedSchemes: config.git.allowedSchemes, timeoutSeconds: config.git.timeoutSeconds },
+      httpTimeoutSeconds: config.httpProvider.timeoutSeconds,
+      resolveSecret,
+    },
+    refreshSourceNow: createRefreshSourceNow({
+      catalog,
+      refresher: () => {
+        if (!refresher) throw new Error('sources are not loaded yet');
+        return refresher;
+      },
+    }),
+    versions,
+    log: logger,
+    documentLabel: config.sourcesPath,
+  });
+
   const app = await buildApp({
     version: options.version,
     logger,
@@ -116,7 +148,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       userPrefix: config.identity.userPrefix,
     },
     corsAllowedOrigins: config.corsAllowedOrigins,
-    fetchContext,
+    sources,
     countCache,
     versions,
     databaseStatus,
@@ -136,6 +168,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     resolveLoad = resolve;
   });
   let loadTimer: NodeJS.Timeout | undefined;
+  let reconcileTimer: NodeJS.Timeout | undefined;
 
   const started = (async () => {
     database = await openDatabase(
@@ -153,7 +186,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     lifecycle.database = { status: 'up' };
 
-    const documents = await loadConfiguration(config.configStore.mode, config.sourcesPath, database.db, logger, fileDocument);
+    if (store instanceof DbConfigStore && (await store.seed(config.sourcesPath))) {
+      logger.info({ namespace: 'default', sourcesPath: config.sourcesPath }, 'seeded the db config store from the sources file');
+    }
+    const documents = await sources.loadAll();
     for (const [namespace, document] of documents) {
       const { unknownCatalogKeys } = catalog.setNamespace(namespace, document);
       for (const key of unknownCatalogKeys) logger.warn({ namespace, catalog: key }, 'sources configuration names no registered plugin; section kept');
@@ -166,7 +202,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       db: database.db,
       registry,
       catalog: catalog,
-      providers: createProviders(config, fetchContext),
+      providers: createProviders(config, fetchContext, resolveSecret, contents),
       settings: {
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
@@ -196,7 +232,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         clearTimeout(loadTimer);
         lifecycle.initialLoad.complete = true;
         resolveLoad();
-        if (!lifecycle.shuttingDown) scheduler!.start();
+        if (!lifecycle.shuttingDown) {
+          scheduler!.start();
+          reconcileTimer = setInterval(() => {
+            sources.reconcile().catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
+          }, config.configStore.reconcileIntervalSeconds * 1000);
+          reconcileTimer.unref();
+        }
       });
   })();
 
@@ -205,6 +247,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     closing ??= (async () => {
       lifecycle.shuttingDown = true;
       clearTimeout(loadTimer);
+      clearInterval(reconcileTimer);
       scheduler?.stop();
       await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
       await started.catch(() => undefined);
@@ -220,11 +263,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 }
 
 /** Every provider type this server can fetch from, keyed by source `type`. */
-function createProviders(config: ServerConfig, fetchContext: FetchContext): Record<string, Provider> {
-  const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
+function createProviders(config: ServerConfig, fetchContext: FetchContext, resolveSecret: SecretResolver, contents: ManagedContents): Record<string, Provider> {
   const workDir = config.dataDir === MEMORY_DATA_DIR ? mkdtempSync(join(tmpdir(), 'catalog-git-')) : join(config.dataDir, 'git');
   const providers = [
-    createYamlProvider(fetchContext),
+    createYamlProvider(fetchContext, (location, managedContent) => contents.read(location, managedContent)),
     createGitProvider({ fetchContext, workDir, allowedSchemes: config.git.allowedSchemes, timeoutSeconds: config.git.timeoutSeconds, resolveSecret }),
     createHttpProvider({ fetchContext, timeoutSeconds: config.httpProvider.timeoutSeconds, resolveSecret }),
   ];

@@ -100,9 +100,12 @@ export class SourceScheduler {
     const key = `${namespace}/${pluginName}/${source.id}`;
     const plugin = this.deps.registry.get(pluginName);
     if (this.running.has(key) || this.stopped || plugin?.state !== 'active') return;
+    // The configuration may have changed since the timer started (apply, disable, delete, reconcile).
+    const current = this.deps.catalog.sources(namespace, pluginName).find((s) => s.id === source.id);
+    if (!current?.enabled) return;
     this.running.add(key);
     try {
-      await this.deps.refresher.refresh(namespace, plugin, source);
+      await this.deps.refresher.refresh(namespace, plugin, current);
     } finally {
       this.running.delete(key);
     }

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.js';
+import * as sourceRevisions from './0003_source_revisions.js';
 
 /** The one migration set, in order. Names are permanent: the migrator records them. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0003_source_revisions': sourceRevisions,
 };
 
 export const migrationProvider: MigrationProvider = {
