@@ -103,7 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
   };
 
-  const store = await createConfigStore(config, lateDatabase, sourcesText);
+  const store = createConfigStore(config, lateDatabase, sourcesText);
   const contents = new ManagedContents(lateDatabase);
   const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
   const sources = new SourceManager({

@@ -135,7 +135,7 @@ export class SourceManager {
   async apply(ctx: MutationContext, body: Record<string, unknown>): Promise<MutationOutcome> {
     const prepared = await this.validate(ctx.namespace, ctx.plugin, body);
     if (!prepared.result.valid) throw validationFailed(prepared.result);
-    this.checkWritable();
+    await this.checkWritable();
     const snapshot = prepared.snapshot;
     if (prepared.content.kind === 'set') {
       snapshot.properties.managedContent = await this.deps.contents.store(
@@ -156,7 +156,7 @@ export class SourceManager {
 
   async setEnabled(ctx: MutationContext, sourceId: string, enabled: boolean): Promise<MutationOutcome> {
     this.require(ctx, sourceId);
-    this.checkWritable();
+    await this.checkWritable();
     const outcome = await this.mutate(ctx, sourceId, enabled ? 'enable' : 'disable', (current) => {
       if (!current) throw sourceNotFound(sourceId);
       return { ...current, enabled };
@@ -168,7 +168,7 @@ export class SourceManager {
 
   async remove(ctx: MutationContext, sourceId: string): Promise<MutationOutcome> {
     this.require(ctx, sourceId);
-    this.checkWritable();
+    await this.checkWritable();
     const outcome = await this.mutate(ctx, sourceId, 'apply', (current) => {
       if (!current) throw sourceNotFound(sourceId);
       return undefined;
@@ -210,7 +210,7 @@ export class SourceManager {
     const stored = this.find(ctx.namespace, ctx.plugin, sourceId);
     const prepared = await prepareSource({ ...target.snapshot }, { plugin: ctx.plugin, namespace: ctx.namespace, stored, trusted: true }, this.deps.validation);
     if (!prepared.result.valid) throw validationFailed(prepared.result);
-    this.checkWritable();
+    await this.checkWritable();
     const snapshot = sourceSnapshot(target.snapshot);
     const outcome = await this.mutate(ctx, sourceId, 'rollback', () => snapshot);
     if (snapshot.enabled) outcome.refresh = await this.refresh(ctx, sourceId);
@@ -373,8 +373,8 @@ export class SourceManager {
     if (!this.find(ctx.namespace, ctx.plugin, sourceId)) throw sourceNotFound(sourceId);
   }
 
-  private checkWritable(): void {
-    if (this.deps.store.readOnly) throw new ServiceUnavailableError('config store is read-only');
+  private async checkWritable(): Promise<void> {
+    if (!(await this.deps.store.writable())) throw new ServiceUnavailableError('config store is read-only');
   }
 
   private recordStoreError(namespace: string, message: string): void {

@@ -14,7 +14,11 @@ export interface TestServerOptions {
   files?: Record<string, string>;
   /** Extra command-line flags. */
   args?: string[];
-  /** Environment variables of the server (nothing is inherited from the test process). */
+  /**
+   * Environment variables of the server (nothing is inherited from the test process). A given
+   * `DATABASE_DSN` (postgres) or `--data-dir` argument (pglite) is used as is and outlives the server,
+   * so a test can restart a server on the same database.
+   */
   env?: Record<string, string>;
   /** Plugins to serve; the bundled ones by default. */
   plugins?: PluginDeclaration[];
@@ -42,12 +46,12 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const sourcesPath = options.files?.['sources.yaml'] !== undefined ? join(dir, 'sources.yaml') : join(REPOSITORY_ROOT, 'config', 'sources.yaml');
   let dropDatabase: (() => Promise<void>) | undefined;
   const env: Record<string, string> = { ...options.env };
-  if (options.kind === 'postgres') {
+  if (options.kind === 'postgres' && env.DATABASE_DSN === undefined) {
     const created = await createPostgresTestDatabase();
     env.DATABASE_DSN = created.url;
     dropDatabase = created.drop;
   }
-  const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' ? ['--data-dir=memory://'] : []), ...(options.args ?? [])];
+  const args = ['--listen=127.0.0.1:0', `--sources=${sourcesPath}`, '--log-level=info', ...(options.kind === 'pglite' && !options.args?.some((a) => a.startsWith('--data-dir')) ? ['--data-dir=memory://'] : []), ...(options.args ?? [])];
   const parsed = parseServerConfig(args, env, { defaults: { sourcesPath, uiDir: join(dir, 'ui'), version: SERVER_VERSION } });
   if (parsed.kind !== 'run') throw new Error(`unexpected ${parsed.kind}`);
 

@@ -45,8 +45,8 @@ export interface SaveRequest {
  */
 export interface ConfigStore {
   readonly mode: ConfigStoreMode;
-  /** A read-only store serves reads; every mutation answers 503 before any change (04 §8.7). */
-  readonly readOnly: boolean;
+  /** A read-only store serves reads; every mutation answers 503 before any change (04 §8.7). Checked before each mutation. */
+  writable(): Promise<boolean>;
   /** `none` keeps no revisions (04 §8.6). */
   readonly keepsRevisions: boolean;
   /** Namespaces that have a document. */

@@ -14,7 +14,6 @@ import { StoreConflictError, type ConfigStore, type RevisionAction, type Revisio
  */
 export class DbConfigStore implements ConfigStore {
   readonly mode = 'db' as const;
-  readonly readOnly = false;
   readonly keepsRevisions = true;
 
   constructor(
@@ -57,6 +56,10 @@ export class DbConfigStore implements ConfigStore {
       await this.insertRevisions(trx, DEFAULT_NAMESPACE, imports);
       return true;
     });
+  }
+
+  async writable(): Promise<boolean> {
+    return true;
   }
 
   async namespaces(): Promise<string[]> {

@@ -25,17 +25,16 @@ export class FileConfigStore implements ConfigStore {
   readonly keepsRevisions = true;
   private readonly dir: string;
 
-  private constructor(
+  constructor(
     private readonly sourcesPath: string,
     private readonly revisionLimit: number,
-    readonly readOnly: boolean,
   ) {
     this.dir = dirname(sourcesPath);
   }
 
-  /** Checks at startup whether the file and its directory can be written (04 §8.7). */
-  static async open(sourcesPath: string, revisionLimit: number): Promise<FileConfigStore> {
-    return new FileConfigStore(sourcesPath, revisionLimit, !(await writable(sourcesPath)) || !(await writable(dirname(sourcesPath))));
+  /** Whether the file and its directory can be written (04 §8.7); checked per mutation, so a `chmod` at runtime counts too. */
+  async writable(): Promise<boolean> {
+    return (await writable(this.sourcesPath)) && (await writable(this.dir));
   }
 
   pathOf(namespace: string): string {

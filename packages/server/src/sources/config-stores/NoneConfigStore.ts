@@ -7,12 +7,15 @@ import { StoreConflictError, type ConfigStore, type RevisionRecord, type SaveReq
  */
 export class NoneConfigStore implements ConfigStore {
   readonly mode = 'none' as const;
-  readonly readOnly = false;
   readonly keepsRevisions = false;
   private readonly documents = new Map<string, string>();
 
   constructor(initial: ReadonlyMap<string, string>) {
     for (const [namespace, text] of initial) this.documents.set(namespace, text);
+  }
+
+  async writable(): Promise<boolean> {
+    return true;
   }
 
   async namespaces(): Promise<string[]> {

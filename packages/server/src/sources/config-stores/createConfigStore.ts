@@ -12,14 +12,14 @@ import { NoneConfigStore } from './NoneConfigStore.js';
  * The config store of `--config-store` (spec 04 §8). `file` and `none` start from the `--sources`
  * text startup already read; `db` reads the database (seeded later, once the database is migrated).
  */
-export async function createConfigStore(
+export function createConfigStore(
   config: Pick<ServerConfig, 'configStore' | 'sourcesPath'>,
   database: { readonly db: Kysely<Database> },
   sourcesText: string | undefined,
-): Promise<ConfigStore> {
+): ConfigStore {
   switch (config.configStore.mode) {
     case 'file':
-      return FileConfigStore.open(config.sourcesPath, config.configStore.revisionLimit);
+      return new FileConfigStore(config.sourcesPath, config.configStore.revisionLimit);
     case 'none':
       return new NoneConfigStore(new Map([[DEFAULT_NAMESPACE, sourcesText ?? '']]));
     case 'db':
