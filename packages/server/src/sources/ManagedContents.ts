@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { sha256Hex } from '../ingest/digest.js';
 import type { SourceLocation } from '../providers/types.js';
@@ -36,5 +36,22 @@ export class ManagedContents {
       .where('digest', '=', managedContent.slice(MANAGED_CONTENT_PREFIX.length))
       .executeTakeFirst();
     return row?.content;
+  }
+
+  /**
+   * Deletes the source's stored texts that `referenced` (live config and retained revisions) no
+   * longer names. Rows younger than a minute stay: an apply stores its text before it saves the
+   * configuration that references it.
+   */
+  async retainOnly(location: SourceLocation, referenced: ReadonlySet<string>): Promise<void> {
+    const keep = [...referenced].filter((v) => v.startsWith(MANAGED_CONTENT_PREFIX)).map((v) => v.slice(MANAGED_CONTENT_PREFIX.length));
+    let query = this.database.db
+      .deleteFrom('catalog_source_contents')
+      .where('namespace', '=', location.namespace)
+      .where('plugin', '=', location.plugin)
+      .where('source_id', '=', location.sourceId)
+      .where('created_at', '<', sql<Date>`now() - interval '1 minute'`);
+    if (keep.length > 0) query = query.where('digest', 'not in', keep);
+    await query.execute();
   }
 }

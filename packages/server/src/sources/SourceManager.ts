@@ -144,6 +144,7 @@ export class SourceManager {
     }
     const precondition = ctx.precondition ?? prepared.expectedVersion;
     const outcome = await this.mutate({ ...ctx, precondition }, snapshot.id, 'apply', () => snapshot);
+    if (outcome.changed) await this.collectContents(ctx, snapshot.id);
     if (!snapshot.enabled) {
       await this.removeEntities(ctx, snapshot.id, 'disable');
     } else if (prepared.refreshAfterApply) {
@@ -213,6 +214,7 @@ export class SourceManager {
     await this.checkWritable();
     const snapshot = sourceSnapshot(target.snapshot);
     const outcome = await this.mutate(ctx, sourceId, 'rollback', () => snapshot);
+    if (outcome.changed) await this.collectContents(ctx, sourceId);
     if (snapshot.enabled) outcome.refresh = await this.refresh(ctx, sourceId);
     else await this.removeEntities(ctx, sourceId, 'disable');
     return { ...outcome, after: snapshot };
@@ -356,6 +358,16 @@ export class SourceManager {
       if ((fresh?.version ?? undefined) === this.runtimeVersions.get(namespace) || !fresh) this.runtimeVersions.set(namespace, saved.version);
       return { before, after, changed: true };
     });
+  }
+
+  /** Drops managed content no longer referenced by the live configuration or a retained revision (spec 04 §7). */
+  private async collectContents(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string): Promise<void> {
+    const live = this.find(ctx.namespace, ctx.plugin, sourceId);
+    const history = this.deps.store.keepsRevisions ? await this.deps.store.revisions(ctx.namespace, ctx.plugin.configKey, sourceId) : [];
+    const referenced = new Set(
+      [live?.properties.managedContent, ...history.map((r) => r.snapshot.properties.managedContent)].filter((v): v is string => typeof v === 'string'),
+    );
+    await this.deps.contents.retainOnly({ namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId }, referenced);
   }
 
   private async refresh(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string): Promise<RefreshOutcome | undefined> {
