@@ -51,6 +51,8 @@ export interface MutationOutcome {
   /** The configuration changed (a revision was recorded where the store keeps them). */
   changed: boolean;
   refresh?: RefreshOutcome;
+  /** Work the caller starts once its response is built (apply with `refreshAfterApply: false`). */
+  background?: () => Promise<void>;
 }
 
 export interface RollbackOutcome extends MutationOutcome {
@@ -150,7 +152,9 @@ export class SourceManager {
     } else if (prepared.refreshAfterApply) {
       outcome.refresh = await this.refresh(ctx, snapshot.id);
     } else {
-      void this.refresh(ctx, snapshot.id).catch((error: Error) => this.deps.log.error({ err: error }, 'background refresh after apply failed'));
+      outcome.background = async () => {
+        await this.refresh(ctx, snapshot.id).catch((error: Error) => this.deps.log.error({ err: error }, 'background refresh after apply failed'));
+      };
     }
     return outcome;
   }
@@ -204,6 +208,7 @@ export class SourceManager {
     }
     const prefix = version.toLowerCase();
     const records = await this.deps.store.revisions(ctx.namespace, ctx.plugin.configKey, sourceId);
+    if (records.length === 0 && !this.find(ctx.namespace, ctx.plugin, sourceId)) throw sourceNotFound(sourceId);
     const digests = new Set(records.filter((r) => r.digest.startsWith(prefix)).map((r) => r.digest));
     if (digests.size > 1) throw new BadRequestError(`version "${version}" is ambiguous; use more characters`);
     const target = records.find((r) => r.digest.startsWith(prefix));

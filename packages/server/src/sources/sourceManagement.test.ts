@@ -232,7 +232,7 @@ describeEachDatabase('source management, file store', (kind) => {
     const fresh = await c.apply({ id: 'mcp-other', name: 'Other', type: 'yaml', properties: { content: TWO, password: '***REDACTED***' } });
     assert.equal(fresh.status, 422);
     assert.equal(fresh.body.message, 'source validation failed: property "password" contains the redaction placeholder');
-    assert.ok(!JSON.stringify([roundTrip.body, await c.sources()]).includes('hunter2'));
+    assert.ok(!JSON.stringify([roundTrip.body, await c.sources(), t.logs]).includes('hunter2'));
   });
 
   test('enable and disable (criteria 20, 21)', async () => {
@@ -303,6 +303,9 @@ describeEachDatabase('source management, file store', (kind) => {
     assert.equal(unknown.body.message, 'revision "deadbeef" not found for source "mcp-samples"');
     assert.equal((await c.rollback('mcp-samples', { version: 'xyz' })).body.message, 'version must be at least 8 hexadecimal characters');
     assert.equal((await c.revisions('never-existed')).status, 404);
+    assert.equal((await c.send('GET', `${M}/sources/..%2F..%2Fetc/revisions`)).status, 404);
+    const noSource = await c.rollback('never-existed', { version: 'deadbeef' });
+    assert.deepEqual([noSource.status, noSource.body.message], [404, 'source "never-existed" not found']);
 
     const first = 'mcpservers:\n  - {name: first-text, serverUrl: "stdio://f", deploymentMode: local}\n';
     await c.apply({ id: 'mcp-text', name: 'Text', type: 'yaml', properties: { content: first } });
@@ -337,6 +340,21 @@ describeEachDatabase('source management, file store', (kind) => {
     assert.equal(retried.status, 200, JSON.stringify(retried.body));
     const actions = (await c.revisions('mcp-more')).body.revisions.map((r: Json) => r.action);
     assert.ok(actions.includes('external'));
+  });
+
+  test('refreshAfterApply false answers loading; a disabled apply loads nothing; create preconditions', async () => {
+    const later = await c.apply({ id: 'mcp-later', name: 'Later', type: 'yaml', refreshAfterApply: false, properties: { content: TWO } });
+    assert.equal(later.status, 200);
+    assert.equal(later.body.status.state, 'loading');
+    for (let i = 0; i < 50 && (await c.source('mcp-later'))!.status.state === 'loading'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await c.source('mcp-later'))!.status.state, 'available');
+    const off = await c.apply({ id: 'mcp-off', name: 'Off', type: 'yaml', enabled: false, properties: { content: TWO } }, { 'if-match': '*' });
+    assert.equal(off.status, 409, 'If-Match: * requires the source to exist');
+    const created = await c.apply({ id: 'mcp-off', name: 'Off', type: 'yaml', enabled: false, expectedVersion: '', properties: { content: TWO } });
+    assert.equal(created.body.status.state, 'disabled');
+    assert.deepEqual(await c.names('mcp-off'), []);
+    const again = await c.apply({ id: 'mcp-off', name: 'Off', type: 'yaml', expectedVersion: '' });
+    assert.equal(again.status, 409, 'expectedVersion "" requires the source not to exist');
   });
 
   test('the saved file keeps comments and other sources; history snapshots exist (criterion 34)', async () => {

@@ -73,7 +73,10 @@ export function registerSourceWriteRoutes(app: FastifyInstance, plugin: Register
       audit(request, 'apply-source', id);
       const outcome = await deps.sources.apply(mutation(request, plugin), body);
       recordChange(request, outcome);
-      return info(request.namespace!, outcome.after!);
+      const response = await info(request.namespace!, outcome.after!);
+      // `refreshAfterApply: false`: the response shows `loading`, the refresh runs after it.
+      void outcome.background?.();
+      return response;
     },
   });
 

@@ -95,6 +95,15 @@ describe('FileConfigStore', () => {
     assert.deepEqual(await store.revisions('default', 'mcp', 'two'), []);
   });
 
+  test('source ids that are not plain path segments never reach the history directory', async () => {
+    const current = (await store.read('default'))!;
+    const hostile = snapshot('../../escape', 'Hostile');
+    await store.save({ namespace: 'default', expectedVersion: current.version, text: current.text, revisions: [revision(hostile, 1)] });
+    assert.deepEqual(await store.revisions('default', 'mcp', '../../escape'), []);
+    assert.deepEqual(await store.revisions('default', '..', '..'), []);
+    assert.deepEqual(readdirSync(dir).filter((f) => f === 'escape'), []);
+  });
+
   test('waits for the lock of another writer and takes over a stale one', async () => {
     const lock = join(dir, '.sources.lock');
     writeFileSync(lock, '1\n');

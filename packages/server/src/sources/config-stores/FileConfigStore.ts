@@ -12,6 +12,7 @@ import { StoreConflictError, type ConfigStore, type RevisionAction, type Revisio
 const LOCK_STALE_MS = 30_000;
 const LOCK_RETRY_MS = 25;
 const LOCK_WAIT_MS = 10_000;
+const SAFE_SEGMENT = /^[A-Za-z0-9_.-]{1,253}$/;
 
 /**
  * The `file` store (spec 04 §8.3): namespace `default` is the `--sources` file, others
@@ -83,6 +84,7 @@ export class FileConfigStore implements ConfigStore {
 
   async revisions(namespace: string, configKey: string, sourceId: string): Promise<RevisionRecord[]> {
     const dir = this.historyDir(namespace, configKey, sourceId);
+    if (dir === undefined) return [];
     const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.yaml')).sort().reverse();
     const records: RevisionRecord[] = [];
     for (const file of files.slice(0, this.revisionLimit)) {
@@ -100,12 +102,19 @@ export class FileConfigStore implements ConfigStore {
     return records;
   }
 
-  private historyDir(namespace: string, configKey: string, sourceId: string): string {
-    return join(this.dir, '.history', namespace, configKey, sourceId);
+  /**
+   * `undefined` for names that are not plain path segments: a hand-written document may hold a source
+   * id such as `../x` (reported as invalid), and a URL may name anything; neither may reach the disk.
+   */
+  private historyDir(namespace: string, configKey: string, sourceId: string): string | undefined {
+    const parts = [namespace, configKey, sourceId];
+    if (!parts.every((part) => SAFE_SEGMENT.test(part) && part !== '.' && part !== '..')) return undefined;
+    return join(this.dir, '.history', ...parts);
   }
 
   private async writeRevision(namespace: string, revision: RevisionRecord): Promise<void> {
     const dir = this.historyDir(namespace, revision.configKey, revision.sourceId);
+    if (dir === undefined) return;
     await mkdir(dir, { recursive: true });
     const existing = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
     // Millisecond names of two revisions written in the same millisecond must still sort in write order.
