@@ -375,10 +375,19 @@ export class SourceManager {
     await this.deps.contents.retainOnly({ namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId }, referenced);
   }
 
-  private async refresh(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string): Promise<RefreshOutcome | undefined> {
-    const outcome = await this.deps.refreshSourceNow(ctx.namespace, ctx.plugin, sourceId);
-    this.deps.versions.bump(ctx.namespace, ctx.plugin.name);
+  /**
+   * Refreshes one source now with its current configuration (no rate limit, no job) and invalidates
+   * the plugin's caches: the entry point for every refresh a request or job triggers (spec 04 §13.7).
+   * `undefined` when the source does not exist.
+   */
+  async refreshNow(namespace: string, plugin: RegisteredPlugin, sourceId: string, options: { force?: boolean } = {}): Promise<RefreshOutcome | undefined> {
+    const outcome = await this.deps.refreshSourceNow(namespace, plugin, sourceId, options);
+    this.deps.versions.bump(namespace, plugin.name);
     return outcome;
+  }
+
+  private refresh(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string): Promise<RefreshOutcome | undefined> {
+    return this.refreshNow(ctx.namespace, ctx.plugin, sourceId);
   }
 
   private async removeEntities(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string, mode: 'disable' | 'delete'): Promise<void> {

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { sourceFieldProblems } from '../../config/sourcesDocument.js';
 import type { GitScheme } from '../../config/serverConfig.js';
 import type { RegisteredPlugin } from '../../framework/PluginRegistry.js';
@@ -210,6 +210,22 @@ function checkContent(content: unknown, maxBytes: number): ValidationIssue[] {
   if (error !== undefined) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
     return [{ field, message: `YAML parse error: ${firstLine(error.message)} at line ${line}, column ${col}` }];
+  }
+  // Both the number of aliases and their expansion are bounded ("billion laughs").
+  let aliases = 0;
+  let tooMany: Node | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      if (++aliases > MAX_YAML_ALIASES) {
+        tooMany = node;
+        return visit.BREAK;
+      }
+    },
+  });
+  const at = (node: Node | undefined) => lineCounter.linePos(node?.range?.[0] ?? 0);
+  if (tooMany !== undefined) {
+    const { line, col } = at(tooMany);
+    return [{ field, message: `YAML parse error: too many aliases (maximum ${MAX_YAML_ALIASES}) at line ${line}, column ${col}` }];
   }
   try {
     document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
