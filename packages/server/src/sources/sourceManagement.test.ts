@@ -406,6 +406,18 @@ describeEachDatabase('source management, other stores', (kind) => {
       assert.deepEqual(actions, ['external', 'import']);
       for (let i = 0; i < 50 && (await c.names('mcp-more')).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(await c.names('mcp-more'), []);
+
+      // A source added through the API has its data file watched like one read at startup.
+      writeFileSync(join(t.dir, 'watched.yaml'), TWO);
+      assert.equal((await c.apply({ id: 'mcp-watched', name: 'Watched', type: 'yaml', properties: { yamlCatalogPath: 'watched.yaml' } })).status, 200);
+      await new Promise((r) => setTimeout(r, 6000));
+      writeFileSync(join(t.dir, 'watched.yaml'), TWO.replace('echo-two', 'echo-three'));
+      let names: string[] = [];
+      for (let i = 0; i < 150 && !names.includes('echo-three'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        names = await c.names('mcp-watched');
+      }
+      assert.deepEqual(names, ['echo-one', 'echo-three']);
     } finally {
       await t.close();
     }
