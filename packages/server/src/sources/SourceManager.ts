@@ -174,7 +174,8 @@ export class SourceManager {
   async remove(ctx: MutationContext, sourceId: string): Promise<MutationOutcome> {
     this.require(ctx, sourceId);
     await this.checkWritable();
-    const outcome = await this.mutate(ctx, sourceId, 'apply', (current) => {
+    // Deleting records no revision: the history stays as it was, to undo the delete with rollback.
+    const outcome = await this.mutate(ctx, sourceId, null, (current) => {
       if (!current) throw sourceNotFound(sourceId);
       return undefined;
     });
@@ -200,7 +201,7 @@ export class SourceManager {
   }
 
   /** Restores one source's configuration from its history (spec 04 §5.8, §10.4). */
-  async rollback(ctx: MutationContext, sourceId: string, version: unknown): Promise<RollbackOutcome & { validation?: DetailedValidationResult }> {
+  async rollback(ctx: MutationContext, sourceId: string, version: unknown): Promise<RollbackOutcome> {
     if (!this.deps.store.keepsRevisions) throw new BadRequestError('no config store configured, rollback not available');
     if (version === undefined || version === null || version === '') throw new BadRequestError('version is required');
     if (typeof version !== 'string' || version.length < 8 || !HEX.test(version.toLowerCase())) {
@@ -309,7 +310,7 @@ export class SourceManager {
   private async mutate(
     ctx: MutationContext,
     sourceId: string,
-    action: RevisionAction,
+    action: RevisionAction | null,
     build: (current: SourceSnapshot | undefined) => SourceSnapshot | undefined,
   ): Promise<MutationOutcome> {
     const { namespace, plugin } = ctx;
@@ -335,7 +336,7 @@ export class SourceManager {
       const afterDigest = after ? sourceVersion(after) : '';
       if (afterDigest === currentDigest) return { before, after, changed: false };
       const revisions: RevisionRecord[] = [];
-      if (this.deps.store.keepsRevisions && after) {
+      if (this.deps.store.keepsRevisions && after && action !== null) {
         const now = Date.now();
         const history = await this.deps.store.revisions(namespace, plugin.configKey, sourceId);
         if (history.length === 0 && before) revisions.push(revisionOf(plugin, before, 'import', ctx.actor, new Date(now - IMPORT_OFFSET_MS)));

@@ -418,6 +418,20 @@ describeEachDatabase('source management, other stores', (kind) => {
         names = await c.names('mcp-watched');
       }
       assert.deepEqual(names, ['echo-one', 'echo-three']);
+
+      // A document that no longer parses keeps the previous configuration and shows in diagnostics.
+      const before = await c.sources();
+      writeFileSync(path, 'catalogs: [broken\n');
+      let errors: Json[] = [];
+      for (let i = 0; i < 50 && errors.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        errors = (await c.send('GET', `${M}/diagnostics`)).body.errors.filter((e: Json) => e.source === 'config-store');
+      }
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /line \d+, column \d+/);
+      assert.deepEqual(await c.sources(), before);
+      const refused = await c.apply({ id: 'mcp-samples', name: 'While broken', type: 'yaml' });
+      assert.equal(refused.status, 503);
     } finally {
       await t.close();
     }
