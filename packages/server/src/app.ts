@@ -28,9 +28,10 @@ import './http/routeConfig.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { CountCache } from './query/CountCache.js';
 import type { DataVersions } from './cache/DataVersions.js';
-import type { FetchContext } from './providers/types.js';
 import type { SourceCatalog } from './sources/SourceCatalog.js';
+import type { SourceManager } from './sources/SourceManager.js';
 import { registerSourceRoutes } from './sources/sourceRoutes.js';
+import { registerSourceWriteRoutes } from './sources/sourceWriteRoutes.js';
 import { registerNamespacesRoute } from './tenancy/namespacesRoute.js';
 import type { TenancySettings } from './tenancy/resolveNamespace.js';
 
@@ -52,8 +53,8 @@ export interface AppDependencies {
   tenancy: TenancySettings;
   identity: IdentitySettings;
   corsAllowedOrigins: '*' | readonly string[];
-  /** Where source files may be read from (for `properties.content` in source listings). */
-  fetchContext: FetchContext;
+  /** Source configuration reads and writes through the config store (spec 04). */
+  sources: SourceManager;
   countCache: CountCache;
   versions: DataVersions;
   databaseStatus: () => Promise<ComponentStatus>;
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerEntityRoutes(app, plugin, deps);
     registerActionRoutes(app, plugin, deps);
     registerSourceRoutes(app, plugin, deps);
+    registerSourceWriteRoutes(app, plugin, deps);
   }
   registerGovernanceRoutes(app, deps.governanceContext, deps.authorizer);
   await app.ready();

@@ -10,7 +10,7 @@ import type { insertAuditEvent } from './audit/auditRepository.js';
 import { AuditRetention, auditRetentionDays } from './audit/AuditRetention.js';
 import { allowAll, type Authorizer } from './authz/Authorizer.js';
 import type { ServerConfig } from './config/serverConfig.js';
-import { loadSourcesFile } from './config/sourcesDocument.js';
+import { parseSourcesDocument, readSourcesText } from './config/sourcesDocument.js';
 import { StartupError } from './errors.js';
 import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DATA_DIR, type CatalogDatabase } from './db/openDatabase.js';
 import { PluginRegistry } from './framework/PluginRegistry.js';
@@ -29,11 +29,15 @@ import { createMetrics } from './metrics/metrics.js';
 import { createGitProvider } from './providers/gitProvider.js';
 import { createHfProvider } from './providers/hfProvider.js';
 import { createHttpProvider } from './providers/httpProvider.js';
-import { createSecretResolver } from './providers/secretRefs.js';
+import { createSecretResolver, type SecretResolver } from './providers/secretRefs.js';
 import type { FetchContext, Provider } from './providers/types.js';
 import { createYamlProvider } from './providers/yamlProvider.js';
-import { loadConfiguration } from './sources/loadConfiguration.js';
+import { createConfigStore } from './sources/config-stores/createConfigStore.js';
+import { DbConfigStore } from './sources/config-stores/DbConfigStore.js';
+import { ManagedContents } from './sources/ManagedContents.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
+import { createRefreshSourceNow } from './sources/sourceEffects.js';
+import { SourceManager } from './sources/SourceManager.js';
 import { SourceRefresher } from './sources/SourceRefresher.js';
 import { SourceScheduler } from './sources/SourceScheduler.js';
 
@@ -77,7 +81,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw new StartupError(`CATALOG_AUTHZ_MODE=${config.authz.mode} is not available in this release; only "none" is`);
   }
   // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
-  const fileDocument = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await loadSourcesFile(config.sourcesPath) : undefined;
+  const sourcesText = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await readSourcesText(config.sourcesPath) : undefined;
+  if (sourcesText !== undefined) parseSourcesDocument(sourcesText, config.sourcesPath);
   // Governance files are read once, before anything binds; an invalid one exits 1 (spec 06 §2.1).
   const governanceConfig = await loadGovernanceConfig(config.governance.configPath);
   const governance = createGovernanceSettings(governanceConfig, await loadApprovalPolicies(config.governance.approvalPoliciesPath, governanceConfig.environments));
@@ -142,6 +147,41 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // singleton tasks, and each task's lock lets one of them do each run.
   const leadership: Leadership = options.leadership ?? { runsSingletonTasks: () => !lifecycle.shuttingDown };
   const approvalSweeper = new ApprovalExpirySweeper({ ctx: governanceContext, leadership, log: logger });
+  const store = createConfigStore(config, lateDatabase, sourcesText);
+  const contents = new ManagedContents(lateDatabase);
+  const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
+  const sources = new SourceManager({
+    store,
+    catalog,
+    registry,
+    contents,
+    database: lateDatabase,
+    validation: {
+      fetchContext,
+      git: { allowedSchemes: config.git.allowedSchemes, timeoutSeconds: config.git.timeoutSeconds },
+      httpTimeoutSeconds: config.httpProvider.timeoutSeconds,
+      resolveSecret,
+    },
+    refreshSourceNow: createRefreshSourceNow({
+      catalog,
+      refresher: () => {
+        if (!refresher) throw new Error('sources are not loaded yet');
+        return refresher;
+      },
+    }),
+    versions,
+    log: logger,
+    documentLabel: config.sourcesPath,
+    onExternalChange: ({ namespace, plugin, sourceId, revision }) => audit.writeSystemEvent({
+      namespace,
+      eventType: 'config.external_change',
+      action: 'external-change',
+      plugin,
+      resourceType: 'catalogsources',
+      resourceIds: [sourceId],
+      newValue: { revision },
+    }),
+  });
 
   const app = await buildApp({
     version: options.version,
@@ -163,7 +203,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       userPrefix: config.identity.userPrefix,
     },
     corsAllowedOrigins: config.corsAllowedOrigins,
-    fetchContext,
+    sources,
     countCache,
     versions,
     databaseStatus,
@@ -183,6 +223,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     resolveLoad = resolve;
   });
   let loadTimer: NodeJS.Timeout | undefined;
+  let reconcileTimer: NodeJS.Timeout | undefined;
 
   const started = (async () => {
     database = await openDatabase(
@@ -200,7 +241,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     lifecycle.database = { status: 'up' };
 
-    const documents = await loadConfiguration(config.configStore.mode, config.sourcesPath, database.db, logger, fileDocument);
+    if (store instanceof DbConfigStore && (await store.seed(config.sourcesPath))) {
+      logger.info({ namespace: 'default', sourcesPath: config.sourcesPath }, 'seeded the db config store from the sources file');
+    }
+    const documents = await sources.loadAll();
     for (const [namespace, document] of documents) {
       const { unknownCatalogKeys } = catalog.setNamespace(namespace, document);
       for (const key of unknownCatalogKeys) logger.warn({ namespace, catalog: key }, 'sources configuration names no registered plugin; section kept');
@@ -223,7 +267,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       db: database.db,
       registry,
       catalog: catalog,
-      providers: createProviders(config, fetchContext, logger),
+      providers: createProviders(config, fetchContext, resolveSecret, contents, logger),
       settings: {
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
@@ -253,7 +297,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         clearTimeout(loadTimer);
         lifecycle.initialLoad.complete = true;
         resolveLoad();
-        if (!lifecycle.shuttingDown) scheduler!.start();
+        if (!lifecycle.shuttingDown) {
+          scheduler!.start();
+          reconcileTimer = setInterval(() => {
+            sources.reconcile().catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
+          }, config.configStore.reconcileIntervalSeconds * 1000);
+          reconcileTimer.unref();
+        }
       });
   })();
 
@@ -262,6 +312,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     closing ??= (async () => {
       lifecycle.shuttingDown = true;
       clearTimeout(loadTimer);
+      clearInterval(reconcileTimer);
       scheduler?.stop();
       refresher?.abortFetches('server is shutting down');
       await retention?.stop();
@@ -280,11 +331,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 }
 
 /** Every provider type this server can fetch from, keyed by source `type`. */
-function createProviders(config: ServerConfig, fetchContext: FetchContext, logger: Logger): Record<string, Provider> {
-  const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
+function createProviders(config: ServerConfig, fetchContext: FetchContext, resolveSecret: SecretResolver, contents: ManagedContents, logger: Logger): Record<string, Provider> {
   const workDir = config.dataDir === MEMORY_DATA_DIR ? mkdtempSync(join(tmpdir(), 'catalog-git-')) : join(config.dataDir, 'git');
   const providers = [
-    createYamlProvider(fetchContext),
+    createYamlProvider(fetchContext, (location, managedContent) => contents.read(location, managedContent)),
     createGitProvider({ fetchContext, workDir, allowedSchemes: config.git.allowedSchemes, timeoutSeconds: config.git.timeoutSeconds, resolveSecret }),
     createHttpProvider({ fetchContext, timeoutSeconds: config.httpProvider.timeoutSeconds, resolveSecret }),
     // `apiKeyEnvVar` may name any variable; only a value starting with `hf_` is ever sent (03 §14.2).

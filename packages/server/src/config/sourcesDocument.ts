@@ -317,30 +317,38 @@ function isNull(node: Node): boolean {
   return isScalar(node) && node.value === null;
 }
 
-/** Layer 3 (semantic) checks of 04 §6 that need no plugin knowledge, with its exact messages. */
-function sourceProblems(source: SourceConfig): string[] {
-  const problems: string[] = [];
+/** Layer 3 (semantic) checks of 04 §6 that need no plugin knowledge, with their exact messages and fields. */
+export function sourceFieldProblems(source: Pick<SourceConfig, 'id' | 'name' | 'type' | 'labels' | 'includedItems' | 'excludedItems'>): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
   if (source.id === '') {
-    problems.push('source ID is required');
+    problems.push({ field: 'id', message: 'source ID is required' });
   } else {
     if (!SOURCE_ID_PATTERN.test(source.id)) {
-      problems.push(
-        'source ID must contain only lowercase alphanumeric characters, hyphens, and underscores, and must start with a letter or digit',
-      );
+      problems.push({
+        field: 'id',
+        message: 'source ID must contain only lowercase alphanumeric characters, hyphens, and underscores, and must start with a letter or digit',
+      });
     }
-    if (source.id.length > MAX_SOURCE_ID_LENGTH) problems.push('source ID must be 63 characters or fewer');
+    if (source.id.length > MAX_SOURCE_ID_LENGTH) problems.push({ field: 'id', message: 'source ID must be 63 characters or fewer' });
   }
-  if (source.name === '') problems.push('source name is required');
-  else if ([...source.name].length > MAX_SOURCE_NAME_LENGTH) problems.push('source name must be 256 characters or fewer');
-  if (source.type === '') problems.push('source type is required');
-  else if (!PROVIDER_TYPES.includes(source.type)) {
-    problems.push(`unsupported source type "${source.type}"; supported types: ${PROVIDER_TYPES.join(', ')}`);
-  }
+  if (source.name === '') problems.push({ field: 'name', message: 'source name is required' });
+  else if ([...source.name].length > MAX_SOURCE_NAME_LENGTH) problems.push({ field: 'name', message: 'source name must be 256 characters or fewer' });
+  if (source.type === '') problems.push({ field: 'type', message: 'source type is required' });
   for (const field of ['includedItems', 'excludedItems'] as const) {
     source[field].forEach((pattern, index) => {
-      if (pattern === '') problems.push(`${field}[${index}] must not be empty`);
+      if (pattern === '') problems.push({ field: `${field}[${index}]`, message: `${field}[${index}] must not be empty` });
     });
   }
-  if (source.labels.includes('')) problems.push('label must not be empty');
+  source.labels.forEach((label, index) => {
+    if (label === '') problems.push({ field: `labels[${index}]`, message: 'label must not be empty' });
+  });
   return problems;
+}
+
+function sourceProblems(source: SourceConfig): string[] {
+  const problems = sourceFieldProblems(source).map((p) => p.message);
+  if (source.type !== '' && !PROVIDER_TYPES.includes(source.type)) {
+    problems.push(`unsupported source type "${source.type}"; supported types: ${PROVIDER_TYPES.join(', ')}`);
+  }
+  return [...new Set(problems)];
 }

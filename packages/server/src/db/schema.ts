@@ -162,6 +162,33 @@ export interface ConfigSectionTable {
   updated_at: Timestamp;
 }
 
+/** One recorded configuration of one source (spec 04 §10), newest read first. */
+export interface SourceRevisionTable {
+  id: Generated<string>;
+  namespace: ColumnType<string, string | undefined, string>;
+  /** Plugin name. */
+  plugin: string;
+  source_id: string;
+  digest: string;
+  /** `import`, `apply`, `enable`, `disable`, `rollback` or `external`. */
+  action: string;
+  actor: string;
+  snapshot: Json<Record<string, unknown>>;
+  size: number;
+  created_at: Timestamp;
+}
+
+/** Text stored by apply for a yaml source (`properties.managedContent`), content-addressed (spec 04 §7). */
+export interface SourceContentTable {
+  namespace: ColumnType<string, string | undefined, string>;
+  plugin: string;
+  source_id: string;
+  digest: string;
+  content: string;
+  size: number;
+  created_at: Timestamp;
+}
+
 /** Outcome of the last refresh of one source. */
 export interface RefreshStatusTable {
   namespace: ColumnType<string, string | undefined, string>;
@@ -250,6 +277,8 @@ export interface Database {
   approval_decisions: ApprovalDecisionTable;
   catalog_config_sections: ConfigSectionTable;
   catalog_refresh_status: RefreshStatusTable;
+  catalog_source_revisions: SourceRevisionTable;
+  catalog_source_contents: SourceContentTable;
   audit_events: AuditEventTable;
   refresh_jobs: RefreshJobTable;
   migration_lock: MigrationLockTable;

@@ -3,22 +3,30 @@ import type { SourceConfig } from '../config/sourcesDocument.js';
 import { sha256Hex } from '../ingest/digest.js';
 import { resolveInsideDataRoots } from './dataRoots.js';
 import { ProviderError } from './ProviderError.js';
-import type { FetchContext, FetchedDocument, Provider } from './types.js';
+import type { FetchContext, FetchedDocument, Provider, SourceLocation } from './types.js';
 
 /**
  * The `yaml` provider (spec 02 §2.7, 04 §14.1): one document from a file inside the data roots, or
  * inline `content`. Unchanged content is detected by the refresher from the document digest.
  */
-export function createYamlProvider(ctx: FetchContext): Provider {
+export function createYamlProvider(ctx: FetchContext, readManagedContent: ReadManagedContent): Provider {
   return {
     type: 'yaml',
-    fetch: async ({ source }) => ({ documents: [await fetchYamlDocument(source, ctx)] }),
+    fetch: async ({ source, location }) => ({ documents: [await fetchYamlDocument(source, location, ctx, readManagedContent)] }),
   };
 }
 
-async function fetchYamlDocument(source: SourceConfig, ctx: FetchContext): Promise<FetchedDocument> {
+/** The text a `managedContent` value (`sha256:<hex>`) names for a source (spec 04 §7), if stored. */
+export type ReadManagedContent = (location: SourceLocation, managedContent: string) => Promise<string | undefined>;
+
+async function fetchYamlDocument(source: SourceConfig, location: SourceLocation, ctx: FetchContext, readManagedContent: ReadManagedContent): Promise<FetchedDocument> {
   const fetchedAt = new Date().toISOString();
-  const content = source.properties.content ?? source.properties.managedContent;
+  let content = source.properties.content;
+  const managed = source.properties.managedContent;
+  if (typeof content !== 'string' && typeof managed === 'string') {
+    content = await readManagedContent(location, managed);
+    if (content === undefined) throw new ProviderError(`managed content ${managed} not found`);
+  }
   if (typeof content === 'string') {
     const bytes = Buffer.byteLength(content);
     if (bytes > ctx.maxBytes) throw new ProviderError(`content exceeds maximum size of ${ctx.maxBytes} bytes`);

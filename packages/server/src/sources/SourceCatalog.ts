@@ -26,6 +26,30 @@ export class SourceCatalog {
     return { unknownCatalogKeys };
   }
 
+  /** Puts one source into the view: replaced in place, or appended to its plugin's sources (source order). */
+  putSource(namespace: string, plugin: string, source: SourceConfig): void {
+    const plugins = this.namespaceView(namespace);
+    const sources = [...(plugins.get(plugin) ?? [])];
+    const index = sources.findIndex((s) => s.id === source.id);
+    if (index >= 0) sources[index] = source;
+    else sources.push(source);
+    plugins.set(plugin, sources);
+  }
+
+  removeSource(namespace: string, plugin: string, sourceId: string): void {
+    const plugins = this.namespaceView(namespace);
+    plugins.set(plugin, (plugins.get(plugin) ?? []).filter((s) => s.id !== sourceId));
+  }
+
+  private namespaceView(namespace: string): Map<string, SourceConfig[]> {
+    let plugins = this.byNamespace.get(namespace);
+    if (!plugins) {
+      plugins = new Map();
+      this.byNamespace.set(namespace, plugins);
+    }
+    return plugins;
+  }
+
   namespaces(): string[] {
     return [...this.byNamespace.keys()].sort();
   }

@@ -7,7 +7,7 @@ import { parseDurationSeconds } from '../providers/sourceProperties.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import type { SourceRefresher } from './SourceRefresher.js';
 
-const WATCH_INTERVAL_MS = 5_000;
+const TICK_MS = 5_000;
 /** `syncInterval` default and minimum per remote type (04 §14.2, §14.3; 03 §14.1). */
 const SYNC_SECONDS: Record<string, { fallback: number; min: number }> = {
   git: { fallback: 3600, min: 10 },
@@ -16,17 +16,19 @@ const SYNC_SECONDS: Record<string, { fallback: number; min: number }> = {
 };
 
 /**
- * Background refreshes (spec 02 §2.7): `yaml` files with `watch` (default true) are re-read when
- * their size or modification time changes, checked every 5 s; `git` and `http` sources are synced
- * every `syncInterval` (default 1h, at least 10s) unless pinned to a `revision`, `hf` sources every
- * `syncInterval` (default 24h, at least 1s). Refreshes of one
- * source never overlap: the refresher serializes them with a per-source database lock, and this
- * scheduler never starts a second one for a source whose previous run is still going.
+ * Background refreshes (spec 02 §2.7, 04 §8.8 step 3, §13.10): every 5 s, `yaml` files with `watch`
+ * (default true) are re-read when their size or modification time changed, and `git` and `http`
+ * sources are synced once `syncInterval` (default 1h, at least 10s) has passed since they were last
+ * seen or synced, unless pinned to a `revision`; `hf` sources likewise (default 24h, at least 1s). Each tick reads the current runtime view, so sources
+ * added, changed, disabled or removed by the API or by reconcile are followed without restarting
+ * anything. Refreshes of one source never overlap.
  */
 export class SourceScheduler {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private timer: NodeJS.Timeout | undefined;
   private readonly running = new Set<string>();
-  private readonly fileStamps = new Map<string, string>();
+  /** Per source: the watched path and its size/mtime stamp, or the time of the last sync. */
+  private readonly fileStamps = new Map<string, { path: string; stamp: string }>();
+  private readonly lastSync = new Map<string, number>();
   private stopped = false;
 
   constructor(
@@ -44,25 +46,59 @@ export class SourceScheduler {
    * reads the files, so an edit made while the load runs is still seen as a change.
    */
   async snapshot(): Promise<void> {
-    for (const { namespace, plugin, source } of this.enabledSources()) {
+    for (const { key, source } of this.enabledSources()) {
       const path = this.watchedPath(source);
-      if (path !== undefined) this.fileStamps.set(`${namespace}/${plugin}/${source.id}`, await stamp(path));
+      if (path !== undefined) this.fileStamps.set(key, { path, stamp: await stamp(path) });
     }
   }
 
-  /** Starts watching files and syncing remote sources; call after the initial load. */
+  /** Starts the periodic checks; call after the initial load. */
   start(): void {
-    for (const { namespace, plugin, source } of this.enabledSources()) {
-      if (source.type === 'yaml') this.watchFile(namespace, plugin, source);
-      else if (source.type in SYNC_SECONDS) this.syncPeriodically(namespace, plugin, source);
-    }
+    const now = Date.now();
+    for (const { key } of this.enabledSources()) this.lastSync.set(key, now);
+    this.timer = setInterval(() => {
+      this.tick().catch((error: Error) => this.deps.log.error({ err: error }, 'scheduled source refresh failed'));
+    }, TICK_MS);
+    this.timer.unref();
   }
 
-  private *enabledSources(): Generator<{ namespace: string; plugin: string; source: SourceConfig }> {
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    const due: { namespace: string; plugin: string; source: SourceConfig; reason: string }[] = [];
+    for (const entry of this.enabledSources()) {
+      const { key, source } = entry;
+      if (source.type === 'yaml') {
+        const path = this.watchedPath(source);
+        if (path === undefined) continue;
+        const current = await stamp(path);
+        const previous = this.fileStamps.get(key);
+        this.fileStamps.set(key, { path, stamp: current });
+        // A source first seen here (applied or reconciled) was just refreshed by whoever added it.
+        if (previous !== undefined && previous.path === path && previous.stamp !== current) due.push({ ...entry, reason: 'source file changed' });
+      } else if (source.type in SYNC_SECONDS) {
+        if (source.type === 'git' && typeof source.properties.revision === 'string' && source.properties.revision !== '') continue;
+        const { fallback, min } = SYNC_SECONDS[source.type];
+        const seconds = parseDurationSeconds(source.properties.syncInterval ?? fallback);
+        // Invalid or 0: no periodic sync (an invalid value is already reported by validation and refresh).
+        if (seconds === undefined || seconds < min) continue;
+        const last = this.lastSync.get(key);
+        if (last === undefined) this.lastSync.set(key, now);
+        else if (now - last >= seconds * 1000) due.push({ ...entry, reason: 'sync interval elapsed' });
+      }
+    }
+    await Promise.all(due.map(({ namespace, plugin, source, reason }) => this.refresh(namespace, plugin, source, reason)));
+  }
+
+  private *enabledSources(): Generator<{ key: string; namespace: string; plugin: string; source: SourceConfig }> {
     for (const namespace of this.deps.catalog.namespaces()) {
       for (const plugin of this.deps.registry.list()) {
         for (const source of this.deps.catalog.sources(namespace, plugin.name)) {
-          if (source.enabled) yield { namespace, plugin: plugin.name, source };
+          if (source.enabled) yield { key: `${namespace}/${plugin.name}/${source.id}`, namespace, plugin: plugin.name, source };
         }
       }
     }
@@ -71,55 +107,22 @@ export class SourceScheduler {
   private watchedPath(source: SourceConfig): string | undefined {
     const configured = source.properties.yamlCatalogPath ?? source.properties.path;
     if (source.type !== 'yaml' || source.properties.watch === false || typeof configured !== 'string') return undefined;
-    if (typeof source.properties.content === 'string') return undefined;
+    if (typeof source.properties.content === 'string' || typeof source.properties.managedContent === 'string') return undefined;
     return resolve(this.deps.baseDir, configured);
   }
 
-  stop(): void {
-    this.stopped = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers.clear();
-  }
-
-  private watchFile(namespace: string, plugin: string, source: SourceConfig): void {
-    const path = this.watchedPath(source);
-    if (path === undefined) return;
-    const key = `${namespace}/${plugin}/${source.id}`;
-    this.every(WATCH_INTERVAL_MS, async () => {
-      const current = await stamp(path);
-      if (current === this.fileStamps.get(key)) return;
-      this.fileStamps.set(key, current);
-      this.deps.log.info({ namespace, plugin, sourceId: source.id }, 'source file changed; refreshing');
-      await this.refresh(namespace, plugin, source);
-    });
-  }
-
-  private syncPeriodically(namespace: string, plugin: string, source: SourceConfig): void {
-    if (source.type === 'git' && typeof source.properties.revision === 'string' && source.properties.revision !== '') return;
-    const { fallback, min } = SYNC_SECONDS[source.type];
-    const seconds = parseDurationSeconds(source.properties.syncInterval ?? fallback);
-    if (seconds === undefined || seconds < min) return; // invalid: the source already reports the validation error
-    this.every(seconds * 1000, () => this.refresh(namespace, plugin, source));
-  }
-
-  private async refresh(namespace: string, pluginName: string, source: SourceConfig): Promise<void> {
+  private async refresh(namespace: string, pluginName: string, source: SourceConfig, reason: string): Promise<void> {
     const key = `${namespace}/${pluginName}/${source.id}`;
     const plugin = this.deps.registry.get(pluginName);
     if (this.running.has(key) || this.stopped || plugin?.state !== 'active') return;
     this.running.add(key);
+    this.lastSync.set(key, Date.now());
     try {
+      this.deps.log.info({ namespace, plugin: pluginName, sourceId: source.id }, `${reason}; refreshing`);
       await this.deps.refresher.refresh(namespace, plugin, source);
     } finally {
       this.running.delete(key);
     }
-  }
-
-  private every(ms: number, task: () => Promise<void>): void {
-    const timer = setInterval(() => {
-      task().catch((error: Error) => this.deps.log.error({ err: error }, 'scheduled source refresh failed'));
-    }, ms);
-    timer.unref();
-    this.timers.add(timer);
   }
 }
 

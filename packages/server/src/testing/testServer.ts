@@ -17,7 +17,11 @@ export interface TestServerOptions {
   files?: Record<string, string>;
   /** Extra command-line flags. */
   args?: string[];
-  /** Environment variables of the server (nothing is inherited from the test process). */
+  /**
+   * Environment variables of the server (nothing is inherited from the test process). A given
+   * `DATABASE_DSN` (postgres) or `--data-dir` argument (pglite) is used as is and outlives the server,
+   * so a test can restart a server on the same database.
+   */
   env?: Record<string, string>;
   /** Plugins to serve; the bundled ones by default. */
   plugins?: PluginDeclaration[];
