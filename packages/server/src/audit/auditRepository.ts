@@ -91,7 +91,7 @@ export function getAuditEvent(db: Kysely<Database>, namespace: string, id: strin
 export async function findAuditEvent(db: Kysely<Database>, scope: AuditScope, id: string): Promise<AuditEvent | undefined> {
   if (!UUID.test(id)) return undefined;
   const row = await scoped(db, scope).selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
-  return row ? fromRow(row) : undefined;
+  return row ? auditEventFromRow(row) : undefined;
 }
 
 function scoped(db: Kysely<Database>, scope: AuditScope) {
@@ -128,7 +128,7 @@ export async function queryAuditEvents(db: Kysely<Database>, scope: AuditScope, 
     page.execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  const events = rows.slice(0, request.pageSize).map(fromRow);
+  const events = rows.slice(0, request.pageSize).map(auditEventFromRow);
   return { events, totalSize: Number(count.n), ...(rows.length > request.pageSize ? { last: events.at(-1) } : {}) };
 }
 
@@ -161,7 +161,8 @@ function toRow(event: AuditEvent) {
   };
 }
 
-function fromRow(row: Selectable<AuditEventTable>): AuditEvent {
+/** A stored row as the audit API serves it (05 §4.2); governance history serves the same shape. */
+export function auditEventFromRow(row: Selectable<AuditEventTable>): AuditEvent {
   const present = <T>(value: T | null | undefined): value is T => value !== null && value !== undefined && value !== '';
   const event: AuditEvent = {
     id: row.id,

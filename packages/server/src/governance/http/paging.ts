@@ -43,7 +43,8 @@ export function parsePage(query: PageQuery, filters: unknown): PageRequest {
   return {
     pageSize,
     hash,
-    after: (alias) => key && sql<SqlBool>`(${sql.ref(`${alias}.created_at`)}, ${sql.ref(`${alias}.id`)})
+    // `id::text`: governance ids are text and audit ids uuid; both orders agree for lowercase hex.
+    after: (alias) => key && sql<SqlBool>`(${sql.ref(`${alias}.created_at`)}, ${sql.ref(`${alias}.id`)}::text)
       < (timestamptz 'epoch' + ${key[0]}::bigint * interval '1 microsecond', ${key[1]}::text)`,
   };
 }
