@@ -25,7 +25,7 @@ describeEachDatabase('migrations', (kind) => {
     const tables = rows.map((r) => r.table_name).sort();
     assert.deepEqual(tables, [
       'asset_governance', 'audit_events', 'catalog_config_sections', 'catalog_entities',
-      'catalog_overlays', 'catalog_refresh_status', 'refresh_jobs',
+      'catalog_overlays', 'catalog_refresh_rate_limits', 'catalog_refresh_status', 'refresh_jobs',
     ]);
     for (const row of rows) {
       assert.equal(row.is_nullable, 'NO');

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { BaseLogger } from 'pino';
 import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
@@ -27,7 +27,32 @@ export interface RefreshOutcome extends ApplyCounts {
   rejectedCount: number;
   ingestErrors: IngestError[];
   error?: string;
+  /** A failure that an async job retries (network, timeout, remote 5xx/429, database faults), spec 05 §5.5. */
+  retryable?: boolean;
   durationNs: number;
+}
+
+export type RefreshPhase = 'fetching' | 'parsing' | 'writing';
+
+export interface RefreshOptions {
+  /** Skip the unchanged-content check (spec 04 §13.3). */
+  force?: boolean;
+  /** Aborts the refresh: it throws RefreshAborted, writes nothing, and its transaction rolls back. */
+  signal?: AbortSignal;
+  onPhase?: (phase: RefreshPhase) => void;
+  /**
+   * Runs inside the write transaction after the entities and status are written and before commit;
+   * throwing rolls everything back (an async job checks it still owns its job row, spec 05 §5.4).
+   */
+  beforeCommit?: (trx: Transaction<Database>, outcome: RefreshOutcome) => Promise<void>;
+}
+
+/** The refresh was aborted (job canceled, lost or shut down); nothing was committed or recorded. */
+export class RefreshAborted extends Error {
+  constructor(message = 'refresh aborted') {
+    super(message);
+    this.name = 'RefreshAborted';
+  }
 }
 
 export interface RefreshSettings {
@@ -57,7 +82,7 @@ export class SourceRefresher {
     },
   ) {}
 
-  async refresh(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
+  async refresh(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: RefreshOptions = {}): Promise<RefreshOutcome> {
     const started = process.hrtime.bigint();
     const key = { namespace, plugin: plugin.name, sourceId: source.id };
     const configDigest = dataConfigDigest(source);
@@ -68,15 +93,23 @@ export class SourceRefresher {
     const finish = () => {
       outcome.durationNs = Number(process.hrtime.bigint() - started);
       this.deps.metrics.recordRefresh(outcome);
+      // Every completed refresh, whatever its result, changes what discovery and counts report.
+      this.deps.versions.bump(namespace, plugin.name);
       return outcome;
+    };
+    const { signal } = options;
+    const checkAborted = () => {
+      if (signal?.aborted) throw new RefreshAborted();
     };
     try {
       const previous = await this.previousRefresh(key);
       const sameConfig = previous?.config_digest === configDigest && previous.state !== 'error';
+      options.onPhase?.('fetching');
       const fetched = await this.withTimeout(this.fetch(namespace, plugin, source, {
         previousState: sameConfig ? (previous?.provider_state ?? undefined) : undefined,
         force: options.force ?? false,
-      }));
+      }), signal);
+      checkAborted();
       const unchangedResult = async () => {
         outcome.status = 'unchanged';
         outcome.entityCount = await this.countEntities(key);
@@ -90,7 +123,10 @@ export class SourceRefresher {
       const { documents } = fetched;
       const contentDigest = sha256Hex(documents.map((d) => d.digest).join(','));
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
+      options.onPhase?.('parsing');
       const perKind = this.ingest(plugin, source, documents, fetched.failedDocuments ?? [], outcome);
+      checkAborted();
+      options.onPhase?.('writing');
       await inSourceTransaction(this.deps.db, key, async (trx) => {
         for (const [kind, entities] of perKind) {
           const counts = await applyKindEntities(trx, { ...key, kind }, entities);
@@ -105,13 +141,18 @@ export class SourceRefresher {
           state: outcome.rejectedCount > 0 ? 'partially_available' : 'available',
           outcome, contentDigest, configDigest, success: true, providerState: fetched.state ?? null,
         });
+        checkAborted();
+        await options.beforeCommit?.(trx, outcome);
       });
-      if (outcome.added + outcome.updated + outcome.removed > 0) this.deps.versions.bump(namespace, plugin.name);
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
       return finish();
     } catch (error) {
+      if (error instanceof RefreshAborted) throw error;
       outcome.status = 'error';
       outcome.error = error instanceof ProviderError || error instanceof IngestFailure ? error.message : 'internal error during refresh';
+      // Transient provider faults and anything unexpected (database, bugs) may succeed on a retry;
+      // bad data, bad configuration and limits will not.
+      outcome.retryable = error instanceof ProviderError ? error.retryable : !(error instanceof IngestFailure);
       if (!(error instanceof ProviderError || error instanceof IngestFailure)) {
         this.deps.log.error({ ...key, err: error }, 'source refresh failed unexpectedly');
       } else {
@@ -175,7 +216,6 @@ export class SourceRefresher {
     return provider.fetch({ source, location: { namespace, plugin: plugin.name, sourceId: source.id }, ...options });
   }
 
-  /** Parses and validates every document; returns the accepted entities per kind. */
   /**
    * Parses and validates every document; returns the accepted entities per kind. A single-document
    * source fails as a whole on a document-level error. In a multi-file source (git) a broken file
@@ -302,15 +342,23 @@ export class SourceRefresher {
       .execute();
   }
 
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+  /** Bounds the fetch by the refresh timeout and the abort signal (the abandoned fetch's result is ignored). */
+  private withTimeout<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
     const seconds = this.deps.settings.refreshTimeoutSeconds;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     return Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProviderError(`refresh timed out after ${seconds}s`)), seconds * 1000);
+        timer = setTimeout(() => reject(new ProviderError(`refresh timed out after ${seconds}s`, undefined, true)), seconds * 1000);
+        onAbort = () => reject(new RefreshAborted());
+        if (signal?.aborted) onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
       }),
-    ]).finally(() => clearTimeout(timer));
+    ]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    });
   }
 }
 
@@ -322,7 +370,8 @@ function describeDocumentError(file: string, error: { message: string; line?: nu
   return `${file}${at}: ${error.message}`;
 }
 
-async function runLimited<T>(work: (() => Promise<T>)[], concurrency: number, onDone: (value: T) => void): Promise<T[]> {
+/** Runs `work` at most `concurrency` at a time, results in input order. */
+export async function runLimited<T>(work: (() => Promise<T>)[], concurrency: number, onDone: (value: T) => void): Promise<T[]> {
   const results: T[] = new Array(work.length);
   let next = 0;
   const worker = async () => {
