@@ -225,7 +225,8 @@ export class JobWorkerPool {
       log.warn({ ...context, error: attempt.error }, 'refresh job attempt failed; retry scheduled');
       return;
     }
-    const message = attempt.retryable ? `Max retries exceeded: ${attempt.error}` : `Refresh failed: ${attempt.error}`;
+    // Refresh-all reports `<n> of <m> sources failed` as is (spec 05 §5.4).
+    const message = job.source_id === ALL_SOURCES ? attempt.error : attempt.retryable ? `Max retries exceeded: ${attempt.error}` : `Refresh failed: ${attempt.error}`;
     await store.finish(db, job.id, identity, { state: 'failed', message, lastError: attempt.error, result, progress });
     log.warn({ ...context, error: attempt.error }, 'refresh job failed');
   }

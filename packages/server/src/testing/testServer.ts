@@ -16,6 +16,8 @@ export interface TestServerOptions {
   args?: string[];
   /** Environment variables of the server (nothing is inherited from the test process). */
   env?: Record<string, string>;
+  /** An existing PostgreSQL database to share with other servers (kind `postgres`); it is not dropped on close. */
+  databaseUrl?: string;
   /** Plugins to serve; the bundled ones by default. */
   plugins?: PluginDeclaration[];
 }
@@ -42,7 +44,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const sourcesPath = options.files?.['sources.yaml'] !== undefined ? join(dir, 'sources.yaml') : join(REPOSITORY_ROOT, 'config', 'sources.yaml');
   let dropDatabase: (() => Promise<void>) | undefined;
   const env: Record<string, string> = { ...options.env };
-  if (options.kind === 'postgres') {
+  if (options.kind === 'postgres' && options.databaseUrl) {
+    env.DATABASE_DSN = options.databaseUrl;
+  } else if (options.kind === 'postgres') {
     const created = await createPostgresTestDatabase();
     env.DATABASE_DSN = created.url;
     dropDatabase = created.drop;
