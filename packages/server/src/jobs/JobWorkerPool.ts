@@ -150,9 +150,9 @@ export class JobWorkerPool {
     const { store, identity, refreshes } = this.deps;
     const plugin = this.deps.registry.get(job.plugin);
     if (!plugin || plugin.state !== 'active') return { kind: 'failed', error: `plugin "${job.plugin}" is not active`, retryable: false };
-    const onPhase = (phase: string) => {
+    const onPhase = async (phase: string) => {
       progress.phase = phase;
-      void beat();
+      await beat();
     };
     const options: RefreshOptions = {
       force: job.force,

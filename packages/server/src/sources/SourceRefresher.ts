@@ -39,7 +39,8 @@ export interface RefreshOptions {
   force?: boolean;
   /** Aborts the refresh: it throws RefreshAborted, writes nothing, and its transaction rolls back. */
   signal?: AbortSignal;
-  onPhase?: (phase: RefreshPhase) => void;
+  /** Awaited: a job records its progress before the phase starts. */
+  onPhase?: (phase: RefreshPhase) => Promise<void> | void;
   /**
    * Runs inside the write transaction after the entities and status are written and before commit;
    * throwing rolls everything back (an async job checks it still owns its job row, spec 05 §5.4).
@@ -104,7 +105,7 @@ export class SourceRefresher {
     try {
       const previous = await this.previousRefresh(key);
       const sameConfig = previous?.config_digest === configDigest && previous.state !== 'error';
-      options.onPhase?.('fetching');
+      await options.onPhase?.('fetching');
       const fetched = await this.withTimeout(this.fetch(namespace, plugin, source, {
         previousState: sameConfig ? (previous?.provider_state ?? undefined) : undefined,
         force: options.force ?? false,
@@ -123,10 +124,10 @@ export class SourceRefresher {
       const { documents } = fetched;
       const contentDigest = sha256Hex(documents.map((d) => d.digest).join(','));
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
-      options.onPhase?.('parsing');
+      await options.onPhase?.('parsing');
       const perKind = this.ingest(plugin, source, documents, fetched.failedDocuments ?? [], outcome);
       checkAborted();
-      options.onPhase?.('writing');
+      await options.onPhase?.('writing');
       await inSourceTransaction(this.deps.db, key, async (trx) => {
         for (const [kind, entities] of perKind) {
           const counts = await applyKindEntities(trx, { ...key, kind }, entities);
