@@ -87,7 +87,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const catalog = new SourceCatalog(registry);
   const versions = new DataVersions();
   const replica = config.replica.podName;
-  const discoveryCache = new DiscoveryCache(config.cache);
+  const discoveryCache = new DiscoveryCache(config.cache, (cache, hit) => metrics.recordCacheRequest(cache, hit));
   // The database (and so LISTEN) opens after the routes exist; until then nothing can change.
   let notifications: Notifications | undefined;
   discoveryCache.bypassWhen(() => notifications !== undefined && !notifications.connected);
@@ -239,6 +239,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         registry,
         notifications,
         identity: replica,
+        metrics,
         settings: {
           concurrency: config.jobs.concurrency,
           pollIntervalSeconds: config.jobs.pollIntervalSeconds,

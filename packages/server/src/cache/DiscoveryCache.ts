@@ -20,7 +20,10 @@ export class DiscoveryCache {
   /** While the notification listener is down, other replicas' changes would go unseen: bypass. */
   private bypassed: () => boolean = () => false;
 
-  constructor(private readonly settings: DiscoveryCacheSettings) {
+  constructor(
+    private readonly settings: DiscoveryCacheSettings,
+    private readonly recordLookup: (cache: CacheName, hit: boolean) => void = () => undefined,
+  ) {
     const max = Math.max(1, settings.maxSize);
     this.caches = {
       discovery: new LRUCache({ max, ttl: settings.discoveryTtlSeconds * 1000, updateAgeOnGet: false }),
@@ -38,8 +41,10 @@ export class DiscoveryCache {
   }
 
   get(cache: CacheName, key: string): string | undefined {
-    if (!this.settings.enabled || this.bypassed()) return undefined;
-    return this.caches[cache].get(key);
+    if (!this.settings.enabled) return undefined;
+    const body = this.bypassed() ? undefined : this.caches[cache].get(key);
+    this.recordLookup(cache, body !== undefined);
+    return body;
   }
 
   set(cache: CacheName, key: string, body: string): void {

@@ -4,11 +4,12 @@ import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { PluginRegistry } from '../framework/PluginRegistry.js';
 import type { Notifications } from '../ha/Notifications.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { toRefreshResult, type RefreshResult } from '../sources/refreshResult.js';
 import type { RefreshService } from '../sources/RefreshService.js';
 import { RefreshAborted, type RefreshOptions, type RefreshOutcome } from '../sources/SourceRefresher.js';
 import { ALL_SOURCES, type JobRow } from './jobRows.js';
-import { claimNextJobAcrossNamespaces, requeueOwnJobsAcrossNamespaces } from './jobsAcrossNamespaces.js';
+import { claimNextJobAcrossNamespaces, countJobsByStateAcrossNamespaces, requeueOwnJobsAcrossNamespaces } from './jobsAcrossNamespaces.js';
 import type { JobStore } from './JobStore.js';
 
 export interface JobWorkerSettings {
@@ -51,6 +52,7 @@ export class JobWorkerPool {
       notifications: Notifications;
       /** Replica identity (`POD_NAME`, else the hostname): the `claimed_by` of this replica's jobs. */
       identity: string;
+      metrics: Pick<Metrics, 'observeJob' | 'setJobCounts'>;
       settings: JobWorkerSettings;
       log: BaseLogger;
     },
@@ -116,6 +118,7 @@ export class JobWorkerPool {
 
   private async run(job: JobRow): Promise<void> {
     const { store, identity, log, settings } = this.deps;
+    const started = Date.now();
     const controller = new AbortController();
     this.running.set(job.id, controller);
     const progress = { phase: 'fetching', sourcesTotal: job.source_id === ALL_SOURCES ? 0 : 1, sourcesDone: 0 };
@@ -142,6 +145,16 @@ export class JobWorkerPool {
     } finally {
       clearInterval(heartbeat);
       this.running.delete(job.id);
+      await this.observe(job, started).catch(() => undefined);
+    }
+  }
+
+  /** Job metrics after an attempt: the duration when it ended the job, and the counts by state. */
+  private async observe(job: JobRow, started: number): Promise<void> {
+    this.deps.metrics.setJobCounts(await countJobsByStateAcrossNamespaces(this.deps.db));
+    const final = await this.deps.db.selectFrom('refresh_jobs').select('state').where('id', '=', job.id).executeTakeFirst();
+    if (final?.state === 'succeeded' || final?.state === 'failed' || final?.state === 'canceled') {
+      this.deps.metrics.observeJob(final.state, (Date.now() - started) / 1000);
     }
   }
 

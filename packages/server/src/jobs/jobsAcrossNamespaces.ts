@@ -81,3 +81,9 @@ export async function deleteExpiredJobsAcrossNamespaces(db: Kysely<Database>, da
     if (rows.length < batchSize) return total;
   }
 }
+
+/** Jobs per state in every namespace, for the `catalog_jobs` gauge. */
+export async function countJobsByStateAcrossNamespaces(db: Kysely<Database>): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('refresh_jobs').select(['state', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('state').execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
