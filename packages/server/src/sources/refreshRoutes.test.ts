@@ -165,3 +165,23 @@ describeEachDatabase('source action refresh (04 §16.4)', (kind) => {
     assert.match(json(failed).message, /^Refresh of source b failed: /);
   });
 });
+
+describeEachDatabase('the rate limit is per namespace (04 §18 #36)', (kind) => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({
+      kind,
+      plugins: [partsPlugin],
+      files: { 'sources.yaml': SOURCES, 'a.yaml': partsYaml(3, 'a'), 'b.yaml': partsYaml(2, 'b') },
+      env: { CATALOG_JOB_ENABLED: 'false', CATALOG_TENANCY_MODE: 'namespace' },
+    });
+  });
+  after(() => t?.close());
+
+  test('team-a is not limited by default', async () => {
+    assert.equal((await t.inject({ method: 'POST', url: `${M}/refresh?namespace=default` })).statusCode, 200);
+    assert.equal((await t.inject({ method: 'POST', url: `${M}/refresh?namespace=team-a` })).statusCode, 200);
+    assert.equal((await t.inject({ method: 'POST', url: `${M}/refresh?namespace=default` })).statusCode, 429);
+    assert.equal((await t.inject({ method: 'POST', url: `${M}/refresh/a?namespace=team-a` })).statusCode, 404, 'default\'s sources do not exist in team-a');
+  });
+});
