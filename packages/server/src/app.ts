@@ -28,6 +28,12 @@ import './http/routeConfig.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { CountCache } from './query/CountCache.js';
 import type { DataVersions } from './cache/DataVersions.js';
+import type { DiscoveryCache } from './cache/DiscoveryCache.js';
+import { registerJobRoutes } from './jobs/jobRoutes.js';
+import type { JobStore } from './jobs/JobStore.js';
+import { registerRefreshRoutes } from './sources/refreshRoutes.js';
+import type { RefreshRateLimiter } from './sources/RefreshRateLimiter.js';
+import type { RefreshService } from './sources/RefreshService.js';
 import type { SourceCatalog } from './sources/SourceCatalog.js';
 import type { SourceManager } from './sources/SourceManager.js';
 import { registerSourceRoutes } from './sources/sourceRoutes.js';
@@ -57,6 +63,11 @@ export interface AppDependencies {
   sources: SourceManager;
   countCache: CountCache;
   versions: DataVersions;
+  discoveryCache: DiscoveryCache;
+  refreshes: RefreshService;
+  rateLimiter: RefreshRateLimiter;
+  /** `null` when `CATALOG_JOB_ENABLED=false`: refreshes are synchronous and the jobs API is absent. */
+  jobs: JobStore | null;
   databaseStatus: () => Promise<ComponentStatus>;
   leaderElection: () => ComponentStatus;
 }
@@ -106,13 +117,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     handler: async () => app.swagger(),
   });
   registerNamespacesRoute(app, deps);
-  registerPluginRoutes(app, deps.registry, deps.governance);
+  registerPluginRoutes(app, deps.registry, deps.governance, deps.discoveryCache);
   registerAuditRoutes(app, deps);
+  if (deps.jobs) registerJobRoutes(app, { database: deps.database, jobs: deps.jobs, tenancy: deps.tenancy });
   for (const plugin of deps.registry.list()) {
     registerEntityRoutes(app, plugin, deps);
     registerActionRoutes(app, plugin, deps);
     registerSourceRoutes(app, plugin, deps);
     registerSourceWriteRoutes(app, plugin, deps);
+    registerRefreshRoutes(app, plugin, deps);
   }
   registerGovernanceRoutes(app, deps.governanceContext, deps.authorizer);
   await app.ready();

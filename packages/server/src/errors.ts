@@ -53,6 +53,13 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/** A rate-limited request (spec 04 §13.8): 429 with `Retry-After` and `retryAfterSeconds`. */
+export class TooManyRequestsError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'too_many_requests', `rate limited, retry after ${retryAfterSeconds} seconds`, { retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
 /** A usage error of the process (flag or env value): exit code 2. */
 export class UsageError extends Error {
   readonly exitCode = 2;

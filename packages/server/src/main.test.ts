@@ -1,54 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPOSITORY_ROOT } from './bundledPlugins.js';
-
-const TSX = join(REPOSITORY_ROOT, 'node_modules/tsx/dist/cli.mjs');
-const MAIN = join(REPOSITORY_ROOT, 'packages/server/src/main.ts');
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number>;
-}
-
-/** Runs the real bin (from source) with a clean environment plus `env`. */
-function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [TSX, '--conditions=source', MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exit = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function listeningUrl(r: Run): Promise<string> {
-  for (let i = 0; i < 400; i++) {
-    const line = r.stdout().split('\n').find((l) => l.includes('"msg":"server listening"'));
-    if (line) return (JSON.parse(line) as { url: string }).url;
-    if (r.child.exitCode !== null) throw new Error(`exited ${r.child.exitCode}: ${r.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('server did not log "server listening"');
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const response = await fetch(`${url}/readyz`).catch(() => undefined);
-    if (response?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('server never became ready');
-}
+import { listeningUrl, runServerProcess as run, waitReady } from './testing/serverProcess.js';
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

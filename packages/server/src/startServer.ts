@@ -23,6 +23,13 @@ import { createGovernanceSettings } from './governance/GovernanceSettings.js';
 import type { Leadership } from './ha/Leadership.js';
 import { Lifecycle } from './health/Lifecycle.js';
 import { DataVersions } from './cache/DataVersions.js';
+import { DiscoveryCache } from './cache/DiscoveryCache.js';
+import { InProcessNotifications, PostgresNotifications, type Notifications } from './ha/Notifications.js';
+import { JobMaintenance } from './jobs/JobMaintenance.js';
+import { JobStore } from './jobs/JobStore.js';
+import { JobWorkerPool } from './jobs/JobWorkerPool.js';
+import { RefreshRateLimiter } from './sources/RefreshRateLimiter.js';
+import { RefreshService } from './sources/RefreshService.js';
 import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -44,6 +51,7 @@ import { SourceScheduler } from './sources/SourceScheduler.js';
 const DB_PROBE_TIMEOUT_MS = 2_000;
 const COUNT_CACHE_TTL_MS = 5_000;
 const DB_PROBE_CACHE_MS = 1_000;
+const PLUGIN_HEALTH_EVERY_MS = 5_000;
 
 export interface StartOptions {
   config: ServerConfig;
@@ -105,6 +113,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const catalog = new SourceCatalog(registry);
   const versions = new DataVersions();
+  const replica = config.replica.podName;
+  const discoveryCache = new DiscoveryCache(config.cache, (cache, hit) => metrics.recordCacheRequest(cache, hit));
+  // The database (and so LISTEN) opens after the routes exist; until then nothing can change.
+  let notifications: Notifications | undefined;
+  discoveryCache.bypassWhen(() => notifications !== undefined && !notifications.connected);
+  versions.onChange((change) => {
+    discoveryCache.invalidatePlugin(change.plugin);
+    if (change.remote || !notifications) return;
+    notifications
+      .publish('catalog_cache_invalidate', { origin: replica, namespace: change.namespace, plugin: change.plugin })
+      .catch((error: Error) => logger.warn({ err: error }, 'cache invalidation not published'));
+  });
   // Bounds how long a count may trail a write made on another replica (same replica: never).
   const countCache = new CountCache({ max: config.cache.maxSize, ttlMs: COUNT_CACHE_TTL_MS });
 
@@ -125,6 +145,26 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       return database.db;
     },
   };
+  const refreshes = new RefreshService({
+    catalog,
+    refresher: () => {
+      if (!refresher) throw new Error('the refresher is not ready yet');
+      return refresher;
+    },
+    concurrency: config.refresh.concurrency,
+  });
+  const rateLimiter = new RefreshRateLimiter({ db: () => lateDatabase.db, windowSeconds: config.refresh.rateLimitSeconds });
+  const jobs = config.jobs.enabled
+    ? new JobStore({
+        db: () => lateDatabase.db,
+        notifications: () => notifications!,
+        // `CATALOG_JOB_MAX_RETRIES` is attempts in total; 0 means one attempt (spec 05 §5.5).
+        maxAttempts: Math.max(1, config.jobs.maxRetries),
+      })
+    : null;
+  let workers: JobWorkerPool | undefined;
+  let maintenance: JobMaintenance | undefined;
+  let healthTimer: NodeJS.Timeout | undefined;
 
   const audit = new AuditRecorder({
     database: lateDatabase,
@@ -206,6 +246,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sources,
     countCache,
     versions,
+    discoveryCache,
+    refreshes,
+    rateLimiter,
+    jobs,
     databaseStatus,
     leaderElection: () => ({ status: 'not_configured' }),
   });
@@ -240,6 +284,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
     });
     lifecycle.database = { status: 'up' };
+    notifications = await openNotifications(database, replica, logger);
+    notifications.subscribe('catalog_cache_invalidate', (payload) => {
+      if (payload.origin === replica) return;
+      if (payload.all === true || typeof payload.plugin !== 'string') discoveryCache.invalidateAll();
+      else if (typeof payload.namespace === 'string') versions.applyRemote(payload.namespace, payload.plugin);
+      else discoveryCache.invalidatePlugin(payload.plugin);
+    });
+    // Notifications may have been missed while the listener was down.
+    notifications.onReconnect(() => discoveryCache.invalidateAll());
 
     if (store instanceof DbConfigStore && (await store.seed(config.sourcesPath))) {
       logger.info({ namespace: 'default', sourcesPath: config.sourcesPath }, 'seeded the db config store from the sources file');
@@ -277,6 +330,40 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       versions,
       log: logger,
     });
+    const db = database.db;
+    healthTimer = watchPluginHealth(registry, discoveryCache);
+    if (jobs) {
+      workers = new JobWorkerPool({
+        db,
+        store: jobs,
+        refreshes,
+        registry,
+        notifications,
+        identity: replica,
+        metrics,
+        settings: {
+          concurrency: config.jobs.concurrency,
+          pollIntervalSeconds: config.jobs.pollIntervalSeconds,
+          claimTimeoutMinutes: config.jobs.claimTimeoutMinutes,
+          retryBackoffSeconds: config.jobs.retryBackoffSeconds,
+          namespaceConcurrency: config.jobs.namespaceConcurrency,
+        },
+        log: logger,
+      });
+      await workers.start();
+    }
+    // Runs with jobs disabled too: existing job rows still expire (spec 05 §5.9).
+    maintenance = new JobMaintenance({
+      db,
+      databaseType: database.type,
+      // Leader election is not wired yet: the task lock picks the replica (spec 05 §7.3, "Off" column).
+      leadership: null,
+      claimTimeoutMinutes: config.jobs.claimTimeoutMinutes,
+      retentionDays: config.jobs.retentionDays,
+      retryBackoffSeconds: config.jobs.retryBackoffSeconds,
+      log: logger,
+    });
+    maintenance.start();
     const namespaces = catalog.namespaces();
     scheduler = new SourceScheduler({ registry, catalog, refresher, baseDir: fetchContext.baseDir, log: logger });
     await scheduler.snapshot();
@@ -313,13 +400,23 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       lifecycle.shuttingDown = true;
       clearTimeout(loadTimer);
       clearInterval(reconcileTimer);
+      clearInterval(healthTimer);
       scheduler?.stop();
       refresher?.abortFetches('server is shutting down');
       await retention?.stop();
       await approvalSweeper.stop();
-      await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
+      // Running jobs share the grace period with in-flight requests (spec 05 §7.5).
+      const graceMs = config.shutdownTimeoutSeconds * 1000;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        graceTimer = setTimeout(resolve, graceMs);
+      });
+      await Promise.all([withDeadline(app.close(), graceMs).catch(() => undefined), workers?.stop(grace)]);
+      clearTimeout(graceTimer);
       await started.catch(() => undefined);
+      await maintenance?.stop();
       await registry.stopAll();
+      await notifications?.close();
       await database?.close();
     })();
     return closing;
@@ -328,6 +425,31 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // Startup failures after the listener is bound still end the process with the right exit code.
   started.catch(() => undefined);
   return { app, url, logger, started, initialLoad, close };
+}
+
+/** LISTEN/NOTIFY on PostgreSQL; on PGlite (one process) an in-process emitter (spec 05 §7.1). */
+async function openNotifications(database: CatalogDatabase, replica: string, logger: Logger): Promise<Notifications> {
+  if (database.type === 'pglite' || !database.connection) return new InProcessNotifications(replica);
+  const notifications = new PostgresNotifications(replica, { db: database.db, connection: database.connection, log: logger });
+  await notifications.start();
+  return notifications;
+}
+
+/**
+ * Re-evaluates plugin health every 5 s so a flip shows in discovery within that time (spec 05 §6);
+ * every replica does this itself, so nothing is published.
+ */
+function watchPluginHealth(registry: PluginRegistry, cache: DiscoveryCache): NodeJS.Timeout {
+  const last = new Map<string, boolean>();
+  const timer = setInterval(() => {
+    void Promise.all(registry.list().map(async (plugin) => {
+      const { healthy } = await plugin.checkHealth();
+      if (last.has(plugin.name) && last.get(plugin.name) !== healthy) cache.invalidatePlugin(plugin.name);
+      last.set(plugin.name, healthy);
+    })).catch(() => undefined);
+  }, PLUGIN_HEALTH_EVERY_MS);
+  timer.unref();
+  return timer;
 }
 
 /** Every provider type this server can fetch from, keyed by source `type`. */

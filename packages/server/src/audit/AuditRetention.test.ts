@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
-import { crc32 } from '../ha/taskLock.js';
+import { crc32 } from 'node:zlib';
 import { createMetrics } from '../metrics/metrics.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { AuditRecorder } from './AuditRecorder.js';

@@ -25,7 +25,7 @@ describeEachDatabase('migrations', (kind) => {
     const tables = rows.map((r) => r.table_name).sort();
     assert.deepEqual(tables, [
       'approval_decisions', 'approval_requests', 'asset_governance', 'asset_versions', 'audit_events',
-      'catalog_config_sections', 'catalog_entities', 'catalog_overlays', 'catalog_refresh_status',
+      'catalog_config_sections', 'catalog_entities', 'catalog_overlays', 'catalog_refresh_rate_limits', 'catalog_refresh_status',
       'catalog_source_contents', 'catalog_source_revisions', 'env_bindings', 'refresh_jobs',
     ]);
     for (const row of rows) {

@@ -239,26 +239,47 @@ export interface AuditEventTable {
   created_at: Timestamp;
 }
 
+/** One async refresh job (spec 05 §5.1). */
 export interface RefreshJobTable {
   id: string;
   namespace: ColumnType<string, string | undefined, string>;
   plugin: string;
-  source_id: string | null;
-  state: string;
-  idempotency_key: string;
+  /** A source id, or `_all` for refresh-all. */
+  source_id: string;
+  force: ColumnType<boolean, boolean | undefined, boolean>;
   requested_by: string;
   request_id: string | null;
-  attempt_count: number;
+  requested_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** `queued`, `running`, `succeeded`, `failed` or `canceled`. */
+  state: string;
+  attempt_count: ColumnType<number, number | undefined, number>;
   max_attempts: number;
-  not_before: Timestamp;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
   claimed_by: string | null;
-  claimed_at: Timestamp | null;
   started_at: Timestamp | null;
+  heartbeat_at: Timestamp | null;
   finished_at: Timestamp | null;
-  result: Json<Record<string, unknown>> | null;
+  progress: Json<Record<string, unknown>> | null;
+  message: string | null;
   last_error: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
+  entities_loaded: number | null;
+  entities_added: number | null;
+  entities_updated: number | null;
+  entities_removed: number | null;
+  /** bigint: a string from both drivers. */
+  duration_ms: ColumnType<string | null, number | undefined | null, number | null>;
+  result: Json<Record<string, unknown>> | null;
+  /** `<namespace>:<plugin>:<sourceId or _all>`; unique among queued and running jobs. */
+  idempotency_key: string;
+}
+
+/** Start of the current rate-limit window of one refresh key (spec 04 §13.8). */
+export interface RefreshRateLimitTable {
+  namespace: string;
+  plugin: string;
+  /** A source id, or `*` for refresh-all. */
+  key: string;
+  last_allowed_at: Timestamp;
 }
 
 export interface MigrationLockTable {
@@ -281,5 +302,6 @@ export interface Database {
   catalog_source_contents: SourceContentTable;
   audit_events: AuditEventTable;
   refresh_jobs: RefreshJobTable;
+  catalog_refresh_rate_limits: RefreshRateLimitTable;
   migration_lock: MigrationLockTable;
 }

@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, BadRequestError, NotFoundError } from '../errors.js';
 import { ErrorResponse } from '../http/errorSchema.js';
+import type { RefreshRouteDependencies } from '../sources/refreshRoutes.js';
+import { toRefreshResult } from '../sources/refreshResult.js';
 import type { EntityRouteDependencies } from './entityRoutes.js';
 import { actionDefinitions } from './capabilities.js';
 import { runBuiltinAssetAction } from './builtinAssetActions.js';
@@ -23,12 +25,15 @@ const ActionResult = Type.Object({
   data: Type.Optional(Type.Unknown()),
 });
 
+export type ActionRouteDependencies = EntityRouteDependencies & Pick<RefreshRouteDependencies, 'refreshes' | 'rateLimiter'>;
+
 /**
- * Asset actions and their discovery under `{base}/management` (spec 04 §5.13–§5.15, §16): the
- * builtin tag/annotate/deprecate overlays and the plugin's own asset actions, dispatched in the order
- * of §16.2 so bad requests get precise 400s and missing entities 404 before anything runs.
+ * Source and asset actions and their discovery under `{base}/management` (spec 04 §5.12–§5.15, §16):
+ * the builtin source action `refresh`, the builtin tag/annotate/deprecate overlays and the plugin's
+ * own actions, dispatched in the order of §16.2 so bad requests get precise 400s and missing targets
+ * 404 before anything runs.
  */
-export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlugin, deps: EntityRouteDependencies): void {
+export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlugin, deps: ActionRouteDependencies): void {
   const base = `${plugin.basePath}/management`;
   const defaultState = deps.governance.defaultState;
 
@@ -70,6 +75,51 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
     },
   });
 
+  // `{id}:action`: a regex parameter with a literal suffix, so `sources/{id}:validate` and
+  // `sources/{id}:rollback` can be registered beside it the same way.
+  app.post(`${base}/sources/:id(^[^:/]+)::action`, {
+    config: { authz: { resource: 'actions', verb: 'execute' }, audit: { action: 'execute-action' }, plugin: plugin.name },
+    schema: {
+      operationId: `execute_${plugin.name}_source_action`,
+      tags: ['management'],
+      summary: 'Run a source action (builtin: refresh) on a source: POST …/sources/{id}:action',
+      params: Type.Object({ id: Type.String() }),
+      response: { 200: ActionResult, '4xx': ErrorResponse, '5xx': ErrorResponse },
+    },
+    handler: async (request) => {
+      const namespace = request.namespace!;
+      const { id: sourceId } = request.params as { id: string };
+      const { id, fields, dryRun } = parseActionRequest(plugin, 'source', request.body);
+      request.audit.enrich({ action: 'execute-action', plugin: plugin.name, resourceIds: [sourceId], metadata: { actionId: id, dryRun } });
+      const source = deps.catalog.sources(namespace, plugin.name).find((s) => s.id === sourceId);
+      if (!source) throw new NotFoundError(`source "${sourceId}" not found`);
+      const params = actionParams(fields);
+      request.audit.enrich({ metadata: { params } });
+      if (id === 'refresh') {
+        // Synchronous through the shared refresh function, never a job (04 §16.4, §13.7).
+        deps.refreshes.source(namespace, plugin.name, sourceId);
+        await deps.rateLimiter.take(namespace, plugin.name, sourceId);
+        const result = toRefreshResult(await deps.refreshes.refreshOne(namespace, plugin, source));
+        if (result.error !== undefined) request.audit.enrich({ reason: result.error });
+        return {
+          action: id, actionId: id, dryRun: false, data: result,
+          ...(result.error === undefined
+            ? { status: 'completed', message: `Refreshed source ${sourceId}` }
+            : { status: 'error', message: `Refresh of source ${sourceId} failed: ${result.error}` }),
+        };
+      }
+      const outcome = await runPluginAction(plugin, id, { namespace, plugin: plugin.name, kind: plugin.kinds[0].decl.kind, target: sourceId, dryRun }, params);
+      return {
+        action: id,
+        actionId: id,
+        status: dryRun ? 'dry-run' : (outcome.status ?? 'completed'),
+        dryRun,
+        ...(outcome.message ? { message: outcome.message } : {}),
+        ...(outcome.data !== undefined ? { data: outcome.data } : {}),
+      };
+    },
+  });
+
   app.post(`${base}/entities/*`, {
     config: { authz: { resource: 'actions', verb: 'execute' }, audit: { action: 'execute-action' }, plugin: plugin.name },
     schema: {
@@ -87,20 +137,7 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
       }
       const name = path.slice(0, -ACTION_SUFFIX.length);
       request.audit.enrich({ resourceIds: [name] });
-      const body = request.body ?? {};
-      if (typeof body !== 'object' || Array.isArray(body) || body === null) {
-        throw new BadRequestError(`invalid action request: body must be a JSON object, got ${Array.isArray(body) ? 'array' : typeof body}`);
-      }
-      const fields = body as Record<string, unknown>;
-      const { action, actionId } = fields;
-      if (action !== undefined && actionId !== undefined && action !== actionId) throw new BadRequestError('action and actionId differ');
-      const id = action ?? actionId;
-      if (typeof id !== 'string' || id === '') throw new BadRequestError('action field is required');
-      const definition = actionDefinitions(plugin).find((a) => a.id === id && a.scope === 'asset');
-      if (!definition) throw new BadRequestError(`unknown action "${id}" for scope "asset"`);
-      if (fields.dryRun !== undefined && typeof fields.dryRun !== 'boolean') throw new BadRequestError('invalid action request: dryRun must be a boolean');
-      const dryRun = fields.dryRun === true;
-      if (dryRun && !definition.supportsDryRun) throw new BadRequestError(`action "${id}" does not support dry-run`);
+      const { id, fields, dryRun } = parseActionRequest(plugin, 'asset', request.body);
       const kind = kindOf(plugin, (request.query as { kind?: string }).kind ?? (typeof fields.kind === 'string' ? fields.kind : undefined));
 
       request.audit.enrich({ assetUid: `${plugin.name}:${kind.kind}:${name}`, metadata: { actionId: id, ...(dryRun ? { dryRun } : {}) } });
@@ -129,6 +166,25 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
   });
 }
 
+/** Steps 1–4 of spec 04 §16.2: a JSON object naming an action of the scope, dry run only where supported. */
+function parseActionRequest(plugin: RegisteredPlugin, scope: 'source' | 'asset', body: unknown) {
+  const raw = body ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw) || raw === null) {
+    throw new BadRequestError(`invalid action request: body must be a JSON object, got ${Array.isArray(raw) ? 'array' : typeof raw}`);
+  }
+  const fields = raw as Record<string, unknown>;
+  const { action, actionId } = fields;
+  if (action !== undefined && actionId !== undefined && action !== actionId) throw new BadRequestError('action and actionId differ');
+  const id = action ?? actionId;
+  if (typeof id !== 'string' || id === '') throw new BadRequestError('action field is required');
+  const definition = actionDefinitions(plugin).find((a) => a.id === id && a.scope === scope);
+  if (!definition) throw new BadRequestError(`unknown action "${id}" for scope "${scope}"`);
+  if (fields.dryRun !== undefined && typeof fields.dryRun !== 'boolean') throw new BadRequestError('invalid action request: dryRun must be a boolean');
+  const dryRun = fields.dryRun === true;
+  if (dryRun && !definition.supportsDryRun) throw new BadRequestError(`action "${id}" does not support dry-run`);
+  return { id, fields, dryRun };
+}
+
 function kindOf(plugin: RegisteredPlugin, name: string | undefined) {
   if (name === undefined || name === '') return plugin.kinds[0].decl;
   const kind = plugin.kindByName(name);
@@ -155,7 +211,7 @@ function actionParams(fields: Record<string, unknown>): Record<string, unknown> 
 async function runPluginAction(
   plugin: RegisteredPlugin,
   id: string,
-  ctx: { namespace: string; plugin: string; kind: string; target: string; entity: Record<string, unknown>; dryRun: boolean },
+  ctx: { namespace: string; plugin: string; kind: string; target: string; entity?: Record<string, unknown>; dryRun: boolean },
   params: Record<string, unknown>,
 ) {
   const action = plugin.decl.actions!.find((a) => a.id === id)!;

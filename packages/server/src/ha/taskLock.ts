@@ -1,18 +1,6 @@
+import { crc32 } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC-32 (IEEE), the lock-key derivation of spec 05 §7.2–§7.3. */
-export function crc32(text: string): number {
-  let crc = 0xffffffff;
-  for (const byte of Buffer.from(text, 'utf8')) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /**
  * Runs `task` while holding the task lock of spec 05 §7.3 (`pg_try_advisory_lock` on CRC-32 of

@@ -51,6 +51,15 @@ export function createMetrics() {
   const auditRetentionRuns = new Counter({
     name: 'catalog_audit_retention_runs_total', help: 'Audit retention runs on this replica.', registers: [registry],
   });
+  const cacheRequests = new Counter({
+    name: 'catalog_cache_requests_total', help: 'Discovery and capabilities cache lookups by result.',
+    labelNames: ['cache', 'result'] as const, registers: [registry],
+  });
+  const jobs = new Gauge({ name: 'catalog_jobs', help: 'Refresh jobs by state (cluster-wide, as last seen by this replica).', labelNames: ['state'] as const, registers: [registry] });
+  const jobDuration = new Histogram({
+    name: 'catalog_job_duration_seconds', help: 'Duration of refresh job attempts that ended the job, by result.',
+    labelNames: ['result'] as const, registers: [registry], buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  });
   const dbUp = new Gauge({ name: 'catalog_db_up', help: '1 while the database answers.', registers: [registry] });
   // Leader election is not configured in this release: this replica never leads.
   new Gauge({ name: 'catalog_leader', help: '1 while this replica leads.', registers: [registry] }).set(0);
@@ -84,6 +93,15 @@ export function createMetrics() {
     recordAuditRetentionRun(deleted: number) {
       auditRetentionRuns.inc();
       auditRetentionDeleted.inc(deleted);
+    },
+    recordCacheRequest(cache: 'discovery' | 'capabilities', hit: boolean) {
+      cacheRequests.inc({ cache, result: hit ? 'hit' : 'miss' });
+    },
+    setJobCounts(counts: Record<string, number>) {
+      for (const state of ['queued', 'running', 'succeeded', 'failed', 'canceled']) jobs.set({ state }, counts[state] ?? 0);
+    },
+    observeJob(result: 'succeeded' | 'failed' | 'canceled', seconds: number) {
+      jobDuration.observe({ result }, seconds);
     },
     setDbUp(up: boolean) {
       dbUp.set(up ? 1 : 0);

@@ -236,10 +236,10 @@ async function download(settings: HttpSourceSettings, initialHeaders: Record<str
     }
   } catch (error) {
     if (error instanceof ProviderError) throw error;
-    if (controller.signal.aborted) throw new ProviderError(`HTTP request to ${settings.uri} timed out after ${settings.timeoutSeconds} s`);
+    if (controller.signal.aborted) throw new ProviderError(`HTTP request to ${settings.uri} timed out after ${settings.timeoutSeconds} s`, undefined, true);
     if (error instanceof BlockedDestinationError) throw new ProviderError(`destination address ${error.address} is not allowed`);
     const detail = (error as Error).message || (error as NodeJS.ErrnoException).code || 'error';
-    throw new ProviderError(`HTTP request to ${withoutQuery(current)} failed: ${detail}`);
+    throw new ProviderError(`HTTP request to ${withoutQuery(current)} failed: ${detail}`, undefined, true);
   } finally {
     clearTimeout(timer);
   }
@@ -301,7 +301,7 @@ function requestOnce(url: URL, headers: Record<string, string>, signal: AbortSig
       if (status < 200 || status > 299) {
         // The body of an error response is not needed and may be large.
         res.destroy();
-        reject(new ProviderError(statusText));
+        reject(new ProviderError(statusText, undefined, status >= 500 || status === 429));
         return;
       }
       readBody(res, uri, maxBytes).then((body) => resolvePromise({ kind: 'body', headers: res.headers, body }), reject);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { BaseLogger } from 'pino';
 import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
@@ -30,7 +30,33 @@ export interface RefreshOutcome extends ApplyCounts {
   error?: string;
   /** Facts the provider reported for the summary (a `maxModels` cap). */
   notices?: string[];
+  /** A failure that an async job retries (network, timeout, remote 5xx/429, database faults), spec 05 §5.5. */
+  retryable?: boolean;
   durationNs: number;
+}
+
+export type RefreshPhase = 'fetching' | 'parsing' | 'writing';
+
+export interface RefreshOptions {
+  /** Skip the unchanged-content check (spec 04 §13.3). */
+  force?: boolean;
+  /** Aborts the refresh: it throws RefreshAborted, writes nothing, and its transaction rolls back. */
+  signal?: AbortSignal;
+  /** Awaited: a job records its progress before the phase starts. */
+  onPhase?: (phase: RefreshPhase) => Promise<void> | void;
+  /**
+   * Runs inside the write transaction after the entities and status are written and before commit;
+   * throwing rolls everything back (an async job checks it still owns its job row, spec 05 §5.4).
+   */
+  beforeCommit?: (trx: Transaction<Database>, outcome: RefreshOutcome) => Promise<void>;
+}
+
+/** The refresh was aborted (job canceled, lost or shut down); nothing was committed or recorded. */
+export class RefreshAborted extends Error {
+  constructor(message = 'refresh aborted') {
+    super(message);
+    this.name = 'RefreshAborted';
+  }
 }
 
 export interface RefreshSettings {
@@ -63,7 +89,7 @@ export class SourceRefresher {
     },
   ) {}
 
-  async refresh(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
+  async refresh(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: RefreshOptions = {}): Promise<RefreshOutcome> {
     const started = process.hrtime.bigint();
     const key = { namespace, plugin: plugin.name, sourceId: source.id };
     const configDigest = dataConfigDigest(source);
@@ -74,16 +100,24 @@ export class SourceRefresher {
     const finish = () => {
       outcome.durationNs = Number(process.hrtime.bigint() - started);
       this.deps.metrics.recordRefresh(outcome);
+      // Every completed refresh, whatever its result, changes what discovery and counts report.
+      this.deps.versions.bump(namespace, plugin.name);
       return outcome;
+    };
+    const { signal } = options;
+    const checkAborted = () => {
+      if (signal?.aborted) throw new RefreshAborted();
     };
     try {
       const previous = await this.previousRefresh(key);
       const sameConfig = previous?.config_digest === configDigest && previous.state !== 'error';
-      const fetched = await this.withTimeout(sourceKeyText(key), (signal) => this.fetch(namespace, plugin, source, {
+      await options.onPhase?.('fetching');
+      const fetched = await this.withTimeout(sourceKeyText(key), (fetchSignal) => this.fetch(namespace, plugin, source, {
         previousState: sameConfig ? (previous?.provider_state ?? undefined) : undefined,
         force: options.force ?? false,
-        signal,
-      }));
+        signal: fetchSignal,
+      }), signal);
+      checkAborted();
       const unchangedResult = async () => {
         outcome.status = 'unchanged';
         outcome.entityCount = await this.countEntities(key);
@@ -99,12 +133,15 @@ export class SourceRefresher {
       const failures = (fetched.failedItems ?? []).map((f) => `${f.file}\n${f.message}`).concat(fetched.keep ?? []);
       const contentDigest = sha256Hex([...documents.map((d) => d.digest), ...failures].join(','));
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
+      await options.onPhase?.('parsing');
       const filters = this.deps.providers[source.type]?.filters?.(source) ?? source;
       const perKind = this.ingest(plugin, source, filters, fetched, outcome);
+      checkAborted();
       const keepFilter = compileNameFilter(fetched.keep ?? [], []);
       const included = compileNameFilter(filters.includedItems, filters.excludedItems);
       const keep = (fetched.keep ?? []).length === 0 ? () => false : (name: string) => keepFilter(name) && included(name);
       outcome.notices = fetched.notices ?? [];
+      await options.onPhase?.('writing');
       await inSourceTransaction(this.deps.db, key, async (trx) => {
         for (const [kind, entities] of perKind) {
           const counts = await applyKindEntities(trx, { ...key, kind }, entities, keep);
@@ -119,13 +156,18 @@ export class SourceRefresher {
           state: outcome.rejectedCount > 0 ? 'partially_available' : 'available',
           outcome, contentDigest, configDigest, success: true, providerState: fetched.state ?? null,
         });
+        checkAborted();
+        await options.beforeCommit?.(trx, outcome);
       });
-      if (outcome.added + outcome.updated + outcome.removed > 0) this.deps.versions.bump(namespace, plugin.name);
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
       return finish();
     } catch (error) {
+      if (error instanceof RefreshAborted) throw error;
       outcome.status = 'error';
       outcome.error = error instanceof ProviderError || error instanceof IngestFailure ? error.message : 'internal error during refresh';
+      // Transient provider faults and anything unexpected (database, bugs) may succeed on a retry;
+      // bad data, bad configuration and limits will not.
+      outcome.retryable = error instanceof ProviderError ? error.retryable : !(error instanceof IngestFailure);
       if (!(error instanceof ProviderError || error instanceof IngestFailure)) {
         this.deps.log.error({ ...key, err: error }, 'source refresh failed unexpectedly');
       } else {
@@ -328,20 +370,27 @@ export class SourceRefresher {
     }
   }
 
-  /** Runs `work` within the refresh timeout; on expiry or abort its signal stops what the provider still has running. */
-  private withTimeout<T>(key: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` within the refresh timeout; on expiry, `abortFetches` or the job's abort signal, the
+   * signal handed to `work` stops what the provider still has running.
+   */
+  private withTimeout<T>(key: string, work: (signal: AbortSignal) => Promise<T>, jobSignal?: AbortSignal): Promise<T> {
     const seconds = this.deps.settings.refreshTimeoutSeconds;
     const controller = new AbortController();
     this.fetching.set(controller, key);
     let timer: NodeJS.Timeout | undefined;
+    const onJobAbort = () => controller.abort(new RefreshAborted());
     return Promise.race([
       work(controller.signal),
       new Promise<never>((_, reject) => {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
-        timer = setTimeout(() => controller.abort(new ProviderError(`refresh timed out after ${seconds}s`)), seconds * 1000);
+        timer = setTimeout(() => controller.abort(new ProviderError(`refresh timed out after ${seconds}s`, undefined, true)), seconds * 1000);
+        if (jobSignal?.aborted) onJobAbort();
+        else jobSignal?.addEventListener('abort', onJobAbort, { once: true });
       }),
     ]).finally(() => {
       clearTimeout(timer);
+      jobSignal?.removeEventListener('abort', onJobAbort);
       this.fetching.delete(controller);
     });
   }
@@ -359,7 +408,8 @@ function describeDocumentError(file: string, error: { message: string; line?: nu
   return `${file}${at}: ${error.message}`;
 }
 
-async function runLimited<T>(work: (() => Promise<T>)[], concurrency: number, onDone: (value: T) => void): Promise<T[]> {
+/** Runs `work` at most `concurrency` at a time, results in input order. */
+export async function runLimited<T>(work: (() => Promise<T>)[], concurrency: number, onDone: (value: T) => void): Promise<T[]> {
   const results: T[] = new Array(work.length);
   let next = 0;
   const worker = async () => {

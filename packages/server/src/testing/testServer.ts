@@ -23,6 +23,8 @@ export interface TestServerOptions {
    * so a test can restart a server on the same database.
    */
   env?: Record<string, string>;
+  /** An existing PostgreSQL database to share with other servers (kind `postgres`); it is not dropped on close. */
+  databaseUrl?: string;
   /** Plugins to serve; the bundled ones by default. */
   plugins?: PluginDeclaration[];
   /** Test seams of the server (scripted authorizer, failing audit insert). */
@@ -53,8 +55,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const sourcesPath = options.files?.['sources.yaml'] !== undefined ? join(dir, 'sources.yaml') : join(REPOSITORY_ROOT, 'config', 'sources.yaml');
   let dropDatabase: (() => Promise<void>) | undefined;
   const env: Record<string, string> = { ...options.env };
-  // A given DATABASE_DSN reuses that database (a restart on the same data); otherwise a fresh one.
-  if (options.kind === 'postgres' && options.env?.DATABASE_DSN === undefined) {
+  // A given databaseUrl or DATABASE_DSN reuses that database (shared, or a restart on the same data); otherwise a fresh one.
+  if (options.kind === 'postgres' && options.databaseUrl) {
+    env.DATABASE_DSN = options.databaseUrl;
+  } else if (options.kind === 'postgres' && options.env?.DATABASE_DSN === undefined) {
     const created = await createPostgresTestDatabase();
     env.DATABASE_DSN = created.url;
     dropDatabase = created.drop;

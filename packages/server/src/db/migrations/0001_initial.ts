@@ -153,31 +153,41 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await sql`
     CREATE TABLE IF NOT EXISTS refresh_jobs (
-      id VARCHAR(64) PRIMARY KEY,
+      id UUID PRIMARY KEY,
       plugin VARCHAR(63) NOT NULL,
-      source_id VARCHAR(63),
-      state VARCHAR(16) NOT NULL,
-      idempotency_key TEXT NOT NULL,
+      source_id VARCHAR(63) NOT NULL,
+      force BOOLEAN NOT NULL DEFAULT false,
       requested_by VARCHAR(255) NOT NULL,
       request_id VARCHAR(128),
+      requested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      state VARCHAR(16) NOT NULL,
       attempt_count INTEGER NOT NULL DEFAULT 0,
       max_attempts INTEGER NOT NULL,
-      not_before TIMESTAMPTZ NOT NULL DEFAULT now(),
+      next_attempt_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       claimed_by VARCHAR(255),
-      claimed_at TIMESTAMPTZ,
       started_at TIMESTAMPTZ,
+      heartbeat_at TIMESTAMPTZ,
       finished_at TIMESTAMPTZ,
-      result JSONB,
+      progress JSONB,
+      message TEXT,
       last_error TEXT,
-      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      entities_loaded INTEGER,
+      entities_added INTEGER,
+      entities_updated INTEGER,
+      entities_removed INTEGER,
+      duration_ms BIGINT,
+      result JSONB,
+      idempotency_key TEXT NOT NULL
     )`.execute(db);
   await addNamespace(db, 'refresh_jobs');
-  // Idempotency only among active jobs: a finished job never blocks the next refresh of its source.
+  // Idempotency only among active jobs (spec 05 §5.1): a finished job never blocks the next refresh
+  // of its source. The key starts with the namespace, so it is namespace-scoped.
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS refresh_jobs_active_key
-    ON refresh_jobs (namespace, idempotency_key) WHERE state IN ('queued', 'running')`.execute(db);
-  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_claim ON refresh_jobs (state, not_before)`.execute(db);
-  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_by_time ON refresh_jobs (namespace, created_at DESC, id DESC)`.execute(db);
+    ON refresh_jobs (idempotency_key) WHERE state IN ('queued', 'running')`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_claim ON refresh_jobs (state, next_attempt_at, requested_at)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_by_time ON refresh_jobs (namespace, requested_at DESC, id DESC)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_by_state ON refresh_jobs (namespace, state)`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS refresh_jobs_finished ON refresh_jobs (finished_at)`.execute(db);
 
   // Global by design: the lock row guards the schema of every namespace.
   await sql`
