@@ -2,7 +2,8 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Authorizer } from './authz/Authorizer.js';
-import type { IdentitySettings } from './authz/identity.js';
+import { registerAuthzRoutes } from './authz/authzRoutes.js';
+import type { IdentityResolver } from './authz/IdentityResolver.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import { registerActionRoutes } from './framework/actionRoutes.js';
@@ -42,7 +43,7 @@ export interface AppDependencies {
   authorizer: Authorizer;
   governance: GovernanceSettings;
   tenancy: TenancySettings;
-  identity: IdentitySettings;
+  identityResolver: IdentityResolver;
   corsAllowedOrigins: '*' | readonly string[];
   /** Where source files may be read from (for `properties.content` in source listings). */
   fetchContext: FetchContext;
@@ -87,7 +88,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         ...['core', 'management', 'governance', 'audit', 'jobs', 'tenancy', 'authz', 'health'].map((name) => ({ name })),
       ],
     },
+    // Every operation carries its authorization declaration as `x-authz` (spec 05 §3.6).
+    transformObject: (documents) => withAuthzExtension((documents as { openapiObject: OpenApiDocument }).openapiObject, routes),
   });
+  app.decorate('routeIndex', routes);
 
   installPipeline(app, { ...deps });
   installErrorHandling(app, routes);
@@ -99,6 +103,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     handler: async () => app.swagger(),
   });
   registerNamespacesRoute(app, deps);
+  registerAuthzRoutes(app, { ...deps, routes });
   registerPluginRoutes(app, deps.registry, deps.governance);
   for (const plugin of deps.registry.list()) {
     registerEntityRoutes(app, plugin, deps);
@@ -107,4 +112,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }
   await app.ready();
   return app;
+}
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { operationId?: string; 'x-authz'?: unknown }>> };
+
+function withAuthzExtension(document: OpenApiDocument, routes: RouteIndex): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const authz = operation.operationId === undefined ? undefined : routes.authzOf(operation.operationId);
+      if (authz !== undefined) operation['x-authz'] = authz;
+    }
+  }
+  return document;
 }

@@ -5,7 +5,7 @@ import type { PluginDeclaration } from '@catalog/framework';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
-import { allowAll } from './authz/Authorizer.js';
+import { createAccessControl } from './authz/createAccessControl.js';
 import type { ServerConfig } from './config/serverConfig.js';
 import { loadSourcesFile } from './config/sourcesDocument.js';
 import { StartupError } from './errors.js';
@@ -16,6 +16,10 @@ import { Lifecycle } from './health/Lifecycle.js';
 import { DataVersions } from './cache/DataVersions.js';
 import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
+import { createLeaderElector } from './ha/createLeaderElector.js';
+import { NO_LEADER_ELECTION, type LeaderElector } from './ha/Leadership.js';
+import type { KubeClient } from './kube/KubeClient.js';
+import { lazyKubeClient } from './kube/kubeAccess.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createGitProvider } from './providers/gitProvider.js';
 import { createHttpProvider } from './providers/httpProvider.js';
@@ -58,16 +62,18 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
-  // Refuse rather than silently allow everything when the operator asked for access control.
-  if (config.authz.mode !== 'none') {
-    throw new StartupError(`CATALOG_AUTHZ_MODE=${config.authz.mode} is not available in this release; only "none" is`);
-  }
   // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
   const fileDocument = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await loadSourcesFile(config.sourcesPath) : undefined;
   const logger = pino({ level: config.logLevel, base: { pid: process.pid } }, options.logStream ?? process.stdout);
   const lifecycle = new Lifecycle();
   const metrics = createMetrics();
   const plugins = options.plugins.filter((p) => !config.disabledPlugins.includes(p.name));
+  // In-cluster detection reads the service environment of the pod, which is not server configuration.
+  const kube = lazyKubeClient({ kubeconfig: config.kubeconfig, env: process.env });
+  const access = await createAccessControl(config, kube, logger);
+  // Replaced by the configured elector once the database is open; until then a campaigning replica is a follower.
+  let elector: LeaderElector = NO_LEADER_ELECTION;
+  const leaderElection = () => (config.leaderElection.enabled && elector === NO_LEADER_ELECTION ? { status: 'follower' } : elector.status());
 
   let refresher: SourceRefresher | undefined;
   let scheduler: SourceScheduler | undefined;
@@ -106,21 +112,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     catalog,
     lifecycle,
     metrics,
-    authorizer: allowAll,
+    authorizer: access.authorizer,
+    identityResolver: access.identityResolver,
     governance: DEFAULT_GOVERNANCE_SETTINGS,
     tenancy: { mode: config.tenancy.mode, allowList: config.tenancy.namespaces },
-    identity: {
-      trustProxyHeaders: config.identity.trustProxyHeaders,
-      userHeader: config.identity.userHeader,
-      groupsHeader: config.identity.groupsHeader,
-      userPrefix: config.identity.userPrefix,
-    },
     corsAllowedOrigins: config.corsAllowedOrigins,
     fetchContext,
     countCache,
     versions,
     databaseStatus,
-    leaderElection: () => ({ status: 'not_configured' }),
+    leaderElection,
   });
 
   const host = config.listen.host ?? '::';
@@ -152,6 +153,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
     });
     lifecycle.database = { status: 'up' };
+    elector = createLeaderElector(config, { kube, database, log: logger });
+    elector.onChange((leading) => metrics.setLeader(leading));
+    metrics.setLeader(elector.runsSingletonTasks() && elector !== NO_LEADER_ELECTION);
+    if (!lifecycle.shuttingDown) elector.start();
 
     const documents = await loadConfiguration(config.configStore.mode, config.sourcesPath, database.db, logger, fileDocument);
     for (const [namespace, document] of documents) {
@@ -166,7 +171,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       db: database.db,
       registry,
       catalog: catalog,
-      providers: createProviders(config, fetchContext),
+      providers: createProviders(config, fetchContext, kube),
       settings: {
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
@@ -208,6 +213,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       scheduler?.stop();
       await withDeadline(app.close(), config.shutdownTimeoutSeconds * 1000).catch(() => undefined);
       await started.catch(() => undefined);
+      // Released before the database closes, so a follower takes over within one retry period (05 §7.5).
+      await elector.stop();
       await registry.stopAll();
       await database?.close();
     })();
@@ -220,8 +227,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 }
 
 /** Every provider type this server can fetch from, keyed by source `type`. */
-function createProviders(config: ServerConfig, fetchContext: FetchContext): Record<string, Provider> {
-  const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
+function createProviders(config: ServerConfig, fetchContext: FetchContext, kube: () => KubeClient | null): Record<string, Provider> {
+  const resolveSecret = createSecretResolver({
+    env: config.secrets.env,
+    secretsDir: config.secrets.dir,
+    kubernetes: { client: kube, tenancyMode: config.tenancy.mode, defaultNamespace: config.configStore.namespace },
+  });
   const workDir = config.dataDir === MEMORY_DATA_DIR ? mkdtempSync(join(tmpdir(), 'catalog-git-')) : join(config.dataDir, 'git');
   const providers = [
     createYamlProvider(fetchContext),

@@ -37,8 +37,8 @@ export function createMetrics() {
     labelNames: ['namespace', 'plugin', 'source'] as const, registers: [registry],
   });
   const dbUp = new Gauge({ name: 'catalog_db_up', help: '1 while the database answers.', registers: [registry] });
-  // Leader election is not configured in this release: this replica never leads.
-  new Gauge({ name: 'catalog_leader', help: '1 while this replica leads.', registers: [registry] }).set(0);
+  const leader = new Gauge({ name: 'catalog_leader', help: '1 while this replica leads (leader election on).', registers: [registry] });
+  leader.set(0);
 
   return {
     registry,
@@ -56,6 +56,9 @@ export function createMetrics() {
       refreshTotal.inc({ plugin: outcome.plugin, result: outcome.status });
       refreshDuration.observe({ plugin: outcome.plugin }, outcome.durationNs / 1e9);
       lastRefresh.set({ namespace: outcome.namespace, plugin: outcome.plugin, source: outcome.sourceId }, Date.now() / 1000);
+    },
+    setLeader(leading: boolean) {
+      leader.set(leading ? 1 : 0);
     },
     setDbUp(up: boolean) {
       dbUp.set(up ? 1 : 0);
