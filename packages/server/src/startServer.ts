@@ -8,7 +8,6 @@ import { buildApp } from './app.js';
 import { createAccessControl } from './authz/createAccessControl.js';
 import type { ServerConfig } from './config/serverConfig.js';
 import { loadSourcesFile } from './config/sourcesDocument.js';
-import { StartupError } from './errors.js';
 import { migrateDatabase, openDatabase, pingDatabase, describePgError, MEMORY_DATA_DIR, type CatalogDatabase } from './db/openDatabase.js';
 import { PluginRegistry } from './framework/PluginRegistry.js';
 import { DEFAULT_GOVERNANCE_SETTINGS } from './governance/GovernanceSettings.js';

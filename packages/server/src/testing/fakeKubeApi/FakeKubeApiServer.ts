@@ -210,7 +210,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   async function respond(request: IncomingMessage, response: ServerResponse, text: string): Promise<void> {
     const method = request.method ?? 'GET';
     const path = (request.url ?? '/').split('?')[0];
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = text ? JSON.parse(text) : null;
     } catch {
