@@ -28,7 +28,7 @@ type Check = { id?: string; pair: { resource: Resource; verb: Verb } | null; unk
  */
 export function registerAuthzRoutes(app: FastifyInstance, deps: { authorizer: Authorizer; tenancy: TenancySettings; routes: RouteIndex }): void {
   app.get('/api/authz/v1alpha1/whoami', {
-    config: { authz: 'identity', namespace: 'optional' },
+    config: { authz: 'identity', namespace: 'reported' },
     schema: {
       operationId: 'whoami',
       tags: ['authz'],

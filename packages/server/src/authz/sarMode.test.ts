@@ -149,6 +149,8 @@ describeEachDatabase('sar mode (SAR setup)', (kind) => {
     assert.equal(none.namespace, null);
     assert.equal(none.identitySource, 'anonymous');
     assert.equal((await t.inject('/api/authz/v1alpha1/whoami?namespace=Team-A')).statusCode, 400);
+    // whoami reports a namespace outside CATALOG_NAMESPACES rather than refusing it (05 §1.4).
+    assert.equal(JSON.parse((await t.inject('/api/authz/v1alpha1/whoami?namespace=team-c')).body).namespace, 'team-c');
   });
 
   test('self access review: the example of 05 §3.8, unknown routes, mallory, and validation', async () => {

@@ -12,8 +12,11 @@ export type Verb = (typeof VERBS)[number];
  */
 export type RouteAuthz = { resource: Resource; verb: Verb } | 'public' | 'identity';
 
-/** Namespace handling of a route in namespace mode (spec 05 §1.4). */
-export type NamespacePolicy = 'exempt' | 'optional' | 'required';
+/**
+ * Namespace handling of a route in namespace mode (spec 05 §1.4). `reported` (whoami): optional and
+ * validated, but the allow-list is not applied, since the route only reports what was asked.
+ */
+export type NamespacePolicy = 'exempt' | 'optional' | 'reported' | 'required';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
