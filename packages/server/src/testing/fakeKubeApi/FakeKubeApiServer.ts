@@ -29,6 +29,8 @@ export interface FakeKubeOptions {
   rbac?: string;
   /** TokenReview answers: token → user. */
   tokens?: Record<string, { username: string; groups?: string[] }>;
+  /** Default 0: a free port. */
+  port?: number;
 }
 
 export interface FakeKube {
@@ -244,7 +246,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'fake-kube-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
