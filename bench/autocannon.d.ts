@@ -6,6 +6,6 @@ declare module 'autocannon' {
     non2xx: number;
   }
   type Instance = EventEmitter & PromiseLike<Result>;
-  function autocannon(options: { url: string; connections: number; duration: number }): Instance;
+  function autocannon(options: { url: string; connections: number; duration: number; headers?: Record<string, string> }): Instance;
   export default autocannon;
 }

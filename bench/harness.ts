@@ -59,9 +59,9 @@ export interface LoadResult {
 }
 
 /** 20 connections for `duration` seconds; percentiles computed from every response time. */
-export async function load(url: string, duration: number): Promise<LoadResult> {
+export async function load(url: string, duration: number, headers: Record<string, string> = {}): Promise<LoadResult> {
   const latencies: number[] = [];
-  const instance = autocannon({ url, connections: 20, duration });
+  const instance = autocannon({ url, connections: 20, duration, headers });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   const result = await instance;
   latencies.sort((a, b) => a - b);

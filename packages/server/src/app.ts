@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { AuditRecorder } from './audit/AuditRecorder.js';
 import { registerAuditRoutes } from './audit/auditRoutes.js';
 import type { Authorizer } from './authz/Authorizer.js';
-import type { IdentitySettings } from './authz/identity.js';
+import { registerAuthzRoutes } from './authz/authzRoutes.js';
+import type { IdentityResolver } from './authz/IdentityResolver.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import { registerActionRoutes } from './framework/actionRoutes.js';
@@ -57,7 +58,7 @@ export interface AppDependencies {
   /** What the governance routes (spec 06) read and write. */
   governanceContext: GovernanceContext;
   tenancy: TenancySettings;
-  identity: IdentitySettings;
+  identityResolver: IdentityResolver;
   corsAllowedOrigins: '*' | readonly string[];
   /** Source configuration reads and writes through the config store (spec 04). */
   sources: SourceManager;
@@ -105,7 +106,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         ...['core', 'management', 'governance', 'audit', 'jobs', 'tenancy', 'authz', 'health'].map((name) => ({ name })),
       ],
     },
+    // Every operation carries its authorization declaration as `x-authz` (spec 05 §3.6).
+    transformObject: (documents) => withAuthzExtension((documents as { openapiObject: OpenApiDocument }).openapiObject, routes),
   });
+  app.decorate('routeIndex', routes);
 
   installPipeline(app, { ...deps });
   installErrorHandling(app, routes);
@@ -117,6 +121,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     handler: async () => app.swagger(),
   });
   registerNamespacesRoute(app, deps);
+  registerAuthzRoutes(app, { ...deps, routes });
   registerPluginRoutes(app, deps.registry, deps.governance, deps.discoveryCache);
   registerAuditRoutes(app, deps);
   if (deps.jobs) registerJobRoutes(app, { database: deps.database, jobs: deps.jobs, tenancy: deps.tenancy });
@@ -130,4 +135,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerGovernanceRoutes(app, deps.governanceContext, deps.authorizer);
   await app.ready();
   return app;
+}
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { operationId?: string; 'x-authz'?: unknown }>> };
+
+function withAuthzExtension(document: OpenApiDocument, routes: RouteIndex): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const authz = operation.operationId === undefined ? undefined : routes.authzOf(operation.operationId);
+      if (authz !== undefined) operation['x-authz'] = authz;
+    }
+  }
+  return document;
 }

@@ -29,6 +29,13 @@ export class FilterQueryError extends BadRequestError {
   }
 }
 
+/** An unverifiable bearer token (spec 05 §2.4): the only 401 the server answers. */
+export class UnauthorizedError extends AppError {
+  constructor(message: string) {
+    super(401, 'unauthorized', message, {}, { 'WWW-Authenticate': 'Bearer' });
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message: string) {
     super(403, 'forbidden', message);

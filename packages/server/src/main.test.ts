@@ -34,10 +34,10 @@ describe('the catalog-server bin', () => {
     assert.match(jobs.stderr(), /invalid value "abc" for CATALOG_JOB_CONCURRENCY: expected a positive integer/);
   });
 
-  test('an authorization mode this release cannot enforce is refused, never silently open', async () => {
+  test('sar mode without Kubernetes access exits 1, never silently open', async () => {
     const r = run(['--listen=127.0.0.1:0', '--data-dir=memory://'], { CATALOG_AUTHZ_MODE: 'sar' });
     assert.equal(await r.exit, 1);
-    assert.match(r.stderr(), /CATALOG_AUTHZ_MODE=sar is not available in this release/);
+    assert.match(r.stderr(), /CATALOG_AUTHZ_MODE=sar requires Kubernetes access \(in-cluster configuration or KUBECONFIG\)/);
   });
 
   test('a missing or invalid sources file exits 1 naming the path', async () => {

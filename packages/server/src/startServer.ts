@@ -8,7 +8,8 @@ import { buildApp } from './app.js';
 import { AuditRecorder } from './audit/AuditRecorder.js';
 import type { insertAuditEvent } from './audit/auditRepository.js';
 import { AuditRetention, auditRetentionDays } from './audit/AuditRetention.js';
-import { allowAll, type Authorizer } from './authz/Authorizer.js';
+import type { Authorizer } from './authz/Authorizer.js';
+import { createAccessControl } from './authz/createAccessControl.js';
 import type { ServerConfig } from './config/serverConfig.js';
 import { parseSourcesDocument, readSourcesText } from './config/sourcesDocument.js';
 import { StartupError } from './errors.js';
@@ -20,7 +21,6 @@ import { loadGovernanceConfig } from './governance/config/loadGovernanceConfig.j
 import type { GovernanceContext } from './governance/GovernanceContext.js';
 import { createGovernanceMetrics } from './governance/GovernanceMetrics.js';
 import { createGovernanceSettings } from './governance/GovernanceSettings.js';
-import type { Leadership } from './ha/Leadership.js';
 import { Lifecycle } from './health/Lifecycle.js';
 import { DataVersions } from './cache/DataVersions.js';
 import { DiscoveryCache } from './cache/DiscoveryCache.js';
@@ -32,6 +32,10 @@ import { RefreshRateLimiter } from './sources/RefreshRateLimiter.js';
 import { RefreshService } from './sources/RefreshService.js';
 import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
+import { createLeaderElector } from './ha/createLeaderElector.js';
+import { NO_LEADER_ELECTION, type LeaderElector, type Leadership } from './ha/Leadership.js';
+import type { KubeClient } from './kube/KubeClient.js';
+import { lazyKubeClient } from './kube/kubeAccess.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createGitProvider } from './providers/gitProvider.js';
 import { createHfProvider } from './providers/hfProvider.js';
@@ -84,10 +88,6 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
-  // Refuse rather than silently allow everything when the operator asked for access control.
-  if (config.authz.mode !== 'none') {
-    throw new StartupError(`CATALOG_AUTHZ_MODE=${config.authz.mode} is not available in this release; only "none" is`);
-  }
   // Step 2: file and none stores read the sources file before anything binds; a broken file exits 1.
   const sourcesText = config.configStore.mode === 'file' || config.configStore.mode === 'none' ? await readSourcesText(config.sourcesPath) : undefined;
   if (sourcesText !== undefined) parseSourcesDocument(sourcesText, config.sourcesPath);
@@ -103,6 +103,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       logger.warn({ policy: policy.id, plugin }, 'approval policy names a plugin that is not served');
     }
   }
+  // In-cluster detection reads the service environment of the pod, which is not server configuration.
+  const kube = lazyKubeClient({ kubeconfig: config.kubeconfig, env: process.env });
+  const access = await createAccessControl(config, kube, logger);
+  // Replaced by the configured elector once the database is open; until then a campaigning replica is a follower.
+  let elector: LeaderElector = NO_LEADER_ELECTION;
+  const leaderElection = () => (config.leaderElection.enabled && elector === NO_LEADER_ELECTION ? { status: 'follower' } : elector.status());
 
   let refresher: SourceRefresher | undefined;
   let scheduler: SourceScheduler | undefined;
@@ -183,13 +189,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     writeSystemEvent: (db, event) => audit.writeSystemEvent(event, db),
     now: () => new Date(),
   };
-  // Leader election is not configured in this release: every replica is a candidate for the
-  // singleton tasks, and each task's lock lets one of them do each run.
-  const leadership: Leadership = options.leadership ?? { runsSingletonTasks: () => !lifecycle.shuttingDown };
+  // With leader election off every replica is a candidate for the singleton tasks, and each task's
+  // lock lets one of them do each run; with it on, only the leader runs them (05 §7.3).
+  const leadership: Leadership = options.leadership ?? { runsSingletonTasks: () => !lifecycle.shuttingDown && elector.runsSingletonTasks() };
   const approvalSweeper = new ApprovalExpirySweeper({ ctx: governanceContext, leadership, log: logger });
   const store = createConfigStore(config, lateDatabase, sourcesText);
   const contents = new ManagedContents(lateDatabase);
-  const resolveSecret = createSecretResolver({ env: config.secrets.env, secretsDir: config.secrets.dir });
+  const resolveSecret = createSecretResolver({
+    env: config.secrets.env,
+    secretsDir: config.secrets.dir,
+    kubernetes: { client: kube, tenancyMode: config.tenancy.mode, defaultNamespace: config.configStore.namespace },
+  });
   const sources = new SourceManager({
     store,
     catalog,
@@ -231,17 +241,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     catalog,
     lifecycle,
     metrics,
-    authorizer: options.overrides?.authorizer ?? allowAll,
+    authorizer: options.overrides?.authorizer ?? access.authorizer,
+    identityResolver: access.identityResolver,
     audit,
     governance,
     governanceContext,
     tenancy: { mode: config.tenancy.mode, allowList: config.tenancy.namespaces },
-    identity: {
-      trustProxyHeaders: config.identity.trustProxyHeaders,
-      userHeader: config.identity.userHeader,
-      groupsHeader: config.identity.groupsHeader,
-      userPrefix: config.identity.userPrefix,
-    },
     corsAllowedOrigins: config.corsAllowedOrigins,
     sources,
     countCache,
@@ -251,7 +256,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     rateLimiter,
     jobs,
     databaseStatus,
-    leaderElection: () => ({ status: 'not_configured' }),
+    leaderElection,
   });
 
   const host = config.listen.host ?? '::';
@@ -293,6 +298,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     // Notifications may have been missed while the listener was down.
     notifications.onReconnect(() => discoveryCache.invalidateAll());
+    elector = createLeaderElector(config, { kube, database, log: logger });
+    elector.onChange((leading) => metrics.setLeader(leading));
+    metrics.setLeader(elector.runsSingletonTasks() && elector !== NO_LEADER_ELECTION);
+    if (!lifecycle.shuttingDown) elector.start();
 
     if (store instanceof DbConfigStore && (await store.seed(config.sourcesPath))) {
       logger.info({ namespace: 'default', sourcesPath: config.sourcesPath }, 'seeded the db config store from the sources file');
@@ -356,8 +365,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     maintenance = new JobMaintenance({
       db,
       databaseType: database.type,
-      // Leader election is not wired yet: the task lock picks the replica (spec 05 §7.3, "Off" column).
-      leadership: null,
+      // Election on: the leader runs it; off: the task lock picks the replica (spec 05 §7.3).
+      leadership: elector === NO_LEADER_ELECTION ? null : elector,
       claimTimeoutMinutes: config.jobs.claimTimeoutMinutes,
       retentionDays: config.jobs.retentionDays,
       retryBackoffSeconds: config.jobs.retryBackoffSeconds,
@@ -415,6 +424,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clearTimeout(graceTimer);
       await started.catch(() => undefined);
       await maintenance?.stop();
+      // Released before the database closes, so a follower takes over within one retry period (05 §7.5).
+      await elector.stop();
       await registry.stopAll();
       await notifications?.close();
       await database?.close();

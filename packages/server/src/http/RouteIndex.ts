@@ -1,5 +1,13 @@
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { RouteOptions } from 'fastify';
+import type { RouteAuthz } from './routeConfig.js';
+
+export interface IndexedRoute {
+  method: string;
+  url: string;
+  authz: RouteAuthz;
+  operationId: string | undefined;
+}
 
 export const ROUTER_OPTIONS = { ignoreTrailingSlash: true, maxParamLength: 2048 } as const;
 
@@ -10,11 +18,13 @@ export const ROUTER_OPTIONS = { ignoreTrailingSlash: true, maxParamLength: 2048 
 export class RouteIndex {
   private readonly router = FindMyWay(ROUTER_OPTIONS);
   private readonly methods = new Set<string>();
+  private readonly routes: IndexedRoute[] = [];
 
   add(route: RouteOptions): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       this.methods.add(method);
+      this.routes.push({ method, url: route.url, authz: route.config!.authz!, operationId: (route.schema as { operationId?: string } | undefined)?.operationId });
       this.router.on(method as HTTPMethod, route.url, () => undefined, { config: route.config ?? {} });
     }
   }
@@ -25,7 +35,24 @@ export class RouteIndex {
     return { config: (found.store as { config: Record<string, unknown> }).config, params: found.params };
   }
 
+  /** Every registered (method, url) with its authorization declaration, in registration order. */
+  list(): readonly IndexedRoute[] {
+    return this.routes;
+  }
+
+  /** The authorization declaration of an operation, for the `x-authz` extension of /openapi.json (05 §3.6). */
+  authzOf(operationId: string): RouteAuthz | undefined {
+    return this.routes.find((r) => r.operationId === operationId)?.authz;
+  }
+
   methodsFor(path: string): string[] {
     return [...this.methods].filter((m) => this.router.find(m as HTTPMethod, path) !== null).sort();
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The registered routes with their authorization declarations (self access review, route-table checks). */
+    routeIndex: RouteIndex;
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { deniedMessage, type Authorizer } from '../authz/Authorizer.js';
-import { ANONYMOUS, identityFromHeaders, type IdentitySettings } from '../authz/identity.js';
+import { AuthorizationUnavailableError, deniedMessage, type Authorizer } from '../authz/Authorizer.js';
+import { ANONYMOUS } from '../authz/identity.js';
+import type { IdentityResolver } from '../authz/IdentityResolver.js';
 import { AppError } from '../errors.js';
 import type { PluginRegistry } from '../framework/PluginRegistry.js';
 import type { Lifecycle } from '../health/Lifecycle.js';
@@ -13,7 +14,7 @@ import { sendError } from './errorHandler.js';
 
 export interface PipelineDependencies {
   tenancy: TenancySettings;
-  identity: IdentitySettings;
+  identityResolver: IdentityResolver;
   corsAllowedOrigins: '*' | readonly string[];
   authorizer: Authorizer;
   lifecycle: Lifecycle;
@@ -54,8 +55,9 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
       });
       const audit = deps.audit.begin(request, request.namespace);
       request.audit = audit;
-      request.identity = identityFromHeaders(request.headers, deps.identity);
       const authz = config.authz;
+      // Public routes (probes, metrics, OpenAPI) never evaluate credentials.
+      if (authz !== 'public') request.identity = await deps.identityResolver.resolve(request.headers);
       if (authz !== undefined && authz !== 'public' && authz !== 'identity') {
         const check = { ...authz, namespace: request.namespace };
         if (!(await deps.authorizer.allows(request.identity, check))) {
@@ -64,6 +66,7 @@ export function installPipeline(app: FastifyInstance, deps: PipelineDependencies
         }
       }
     } catch (error) {
+      if (error instanceof AuthorizationUnavailableError) request.log.warn({ detail: error.detail }, 'authorization service unavailable');
       if (error instanceof AppError) {
         reply.headers(error.headers);
         return fail(request, reply, error.statusCode, error.code, error.message, error.extra);

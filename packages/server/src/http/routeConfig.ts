@@ -23,8 +23,11 @@ export interface RouteAudit {
   eventType?: string;
 }
 
-/** Namespace handling of a route in namespace mode (spec 05 §1.4). */
-export type NamespacePolicy = 'exempt' | 'optional' | 'required';
+/**
+ * Namespace handling of a route in namespace mode (spec 05 §1.4). `reported` (whoami): optional and
+ * validated, but the allow-list is not applied, since the route only reports what was asked.
+ */
+export type NamespacePolicy = 'exempt' | 'optional' | 'reported' | 'required';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

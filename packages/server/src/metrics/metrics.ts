@@ -61,8 +61,8 @@ export function createMetrics() {
     labelNames: ['result'] as const, registers: [registry], buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   });
   const dbUp = new Gauge({ name: 'catalog_db_up', help: '1 while the database answers.', registers: [registry] });
-  // Leader election is not configured in this release: this replica never leads.
-  new Gauge({ name: 'catalog_leader', help: '1 while this replica leads.', registers: [registry] }).set(0);
+  const leader = new Gauge({ name: 'catalog_leader', help: '1 while this replica leads (leader election on).', registers: [registry] });
+  leader.set(0);
 
   return {
     registry,
@@ -102,6 +102,9 @@ export function createMetrics() {
     },
     observeJob(result: 'succeeded' | 'failed' | 'canceled', seconds: number) {
       jobDuration.observe({ result }, seconds);
+    },
+    setLeader(leading: boolean) {
+      leader.set(leading ? 1 : 0);
     },
     setDbUp(up: boolean) {
       dbUp.set(up ? 1 : 0);

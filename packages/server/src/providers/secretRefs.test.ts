@@ -3,6 +3,9 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { KubeClient } from '../kube/KubeClient.js';
+import { loadKubeConfig } from '../kube/kubeConfig.js';
+import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
 import { ProviderError } from './ProviderError.js';
 import { createSecretResolver, isSecretReference } from './secretRefs.js';
 
@@ -101,11 +104,80 @@ describe('createSecretResolver', () => {
     );
   });
 
-  it('reports Kubernetes references as not available in this release', async () => {
-    assert.equal(
-      await failure(resolver()({ name: 'git-creds', key: 'token' }, context)),
-      'failed to resolve secret for property "authToken": Kubernetes secret references are not available in this release',
-    );
+  it('reports Kubernetes references as not available without Kubernetes access', async () => {
+    const message = 'failed to resolve secret for property "authToken": Kubernetes secret references are not available (no Kubernetes configuration)';
+    assert.equal(await failure(resolver()({ name: 'git-creds', key: 'token' }, context)), message);
+    const noAccess = createSecretResolver({ env: {}, secretsDir: null, kubernetes: { client: () => null, tenancyMode: 'single', defaultNamespace: 'catalog-system' } });
+    assert.equal(await failure(noAccess({ name: 'git-creds', key: 'token' }, context)), message);
+  });
+
+  describe('Kubernetes Secrets through the fake Kubernetes API server', () => {
+    let kube: FakeKube;
+    let client: KubeClient;
+    before(async () => {
+      kube = await startFakeKube();
+      client = new KubeClient(loadKubeConfig({ kubeconfig: kube.kubeconfigPath, env: {} })!);
+      kube.applyManifests(`
+apiVersion: v1
+kind: Secret
+metadata: {name: git-creds, namespace: catalog-system}
+stringData: {token: ${TOKEN}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: git-creds, namespace: team-a}
+stringData: {token: team-a-token}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: git-creds, namespace: team-b}
+stringData: {token: team-b-token}
+`);
+    });
+    after(() => kube.close());
+
+    const kubeResolver = (tenancyMode: 'single' | 'namespace') =>
+      createSecretResolver({ env: {}, secretsDir: null, kubernetes: { client: () => client, tenancyMode, defaultNamespace: 'catalog-system' } });
+
+    it('single mode: the config namespace by default, any namespace when named', async () => {
+      const resolve = kubeResolver('single');
+      assert.equal(await resolve({ name: 'git-creds', key: 'token' }, context), TOKEN);
+      assert.equal(await resolve({ name: 'git-creds', key: 'token', namespace: 'team-b' }, context), 'team-b-token');
+    });
+
+    it('namespace mode: the source namespace only; naming another is refused without a request', async () => {
+      const resolve = kubeResolver('namespace');
+      const teamA = { property: 'authToken', namespace: 'team-a' };
+      assert.equal(await resolve({ name: 'git-creds', key: 'token' }, teamA), 'team-a-token');
+      assert.equal(await resolve({ name: 'git-creds', key: 'token', namespace: 'team-a' }, teamA), 'team-a-token');
+      const before = kube.requests.length;
+      assert.equal(
+        await failure(resolve({ name: 'git-creds', key: 'token', namespace: 'team-b' }, teamA)),
+        'failed to resolve secret for property "authToken": secret reference must use namespace "team-a"',
+      );
+      assert.equal(kube.requests.length, before);
+    });
+
+    it('names missing Secrets and keys, and never the value', async () => {
+      const resolve = kubeResolver('namespace');
+      const teamA = { property: 'headers.X-Api-Key', namespace: 'team-a' };
+      assert.equal(await failure(resolve({ name: 'nope', key: 'token' }, teamA)), 'failed to resolve secret for property "headers.X-Api-Key": Secret team-a/nope not found');
+      assert.equal(
+        await failure(resolve({ name: 'git-creds', key: 'password' }, teamA)),
+        'failed to resolve secret for property "headers.X-Api-Key": key "password" not found in Secret team-a/git-creds',
+      );
+    });
+
+    it('reports an unreachable Kubernetes API as a resolution failure', async () => {
+      const resolve = kubeResolver('single');
+      kube.setFault({ status: 500 });
+      try {
+        const message = await failure(resolve({ name: 'other', key: 'token', namespace: 'team-a' }, context));
+        assert.match(message, /^failed to resolve secret for property "authToken": Kubernetes API unavailable while reading Secret team-a\/other/);
+      } finally {
+        kube.setFault(null);
+      }
+    });
   });
 
   it('refuses values that are neither strings nor references', async () => {

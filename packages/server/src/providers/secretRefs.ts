@@ -1,5 +1,7 @@
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { LRUCache } from 'lru-cache';
+import type { KubeClient } from '../kube/KubeClient.js';
 import { ProviderError } from './ProviderError.js';
 
 /** Only variables with this prefix may be read, so a source cannot read `DATABASE_DSN` or other server settings (04 §11.1). */
@@ -7,6 +9,11 @@ export const SECRET_ENV_PREFIX = 'CATALOG_SECRET_';
 
 /** A secret file larger than this is certainly not a token; refusing it keeps a bad reference from loading a huge file. */
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/** Resolved Kubernetes Secrets are reused for at most this long (04 §11.3), so a rotated Secret is seen at the next refresh after it. */
+const KUBE_SECRET_CACHE_MS = 30_000;
+const KUBE_SECRET_CACHE_MAX = 1_000;
+const KUBE_TIMEOUT_MS = 10_000;
 
 /** The three reference forms of 04 §11.1. */
 export type SecretReference =
@@ -34,6 +41,15 @@ export interface SecretResolverOptions {
   env: Readonly<Record<string, string>>;
   /** `CATALOG_SECRETS_DIR`; `null` disables `{file: …}` references. */
   secretsDir: string | null;
+  /** `{name, key}` references; absent or a client factory answering null: no Kubernetes access. */
+  kubernetes?: KubernetesSecretSettings;
+}
+
+export interface KubernetesSecretSettings {
+  client: () => Pick<KubeClient, 'readSecret'> | null;
+  tenancyMode: 'single' | 'namespace';
+  /** `CATALOG_CONFIG_NAMESPACE`: the Secret namespace in single-tenant mode when the reference names none. */
+  defaultNamespace: string;
 }
 
 const REFERENCE_KEY_SETS: readonly (readonly string[])[] = [['env'], ['file'], ['key', 'name'], ['key', 'name', 'namespace']];
@@ -55,8 +71,9 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
   // Copied so later changes to the caller's object (or process.env) cannot widen what references may read.
   const env = new Map(Object.entries(options.env).filter(([name]) => name.startsWith(SECRET_ENV_PREFIX)));
   const secretsDir = options.secretsDir;
+  const readKubeSecret = options.kubernetes ? kubeSecretReader(options.kubernetes) : null;
 
-  return async (value, { property }) => {
+  return async (value, { property, namespace }) => {
     const fail = (reason: string) => new ProviderError(`failed to resolve secret for property "${property}": ${reason}`);
     if (typeof value === 'string') return value;
     if (!isSecretReference(value)) throw fail('value must be a string or a secret reference');
@@ -73,8 +90,47 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
       return readSecretFile(secretsDir, value.file, fail);
     }
 
-    // Reading Kubernetes Secrets needs the Kubernetes client of the k8s config store, which is not part of this release.
-    throw fail('Kubernetes secret references are not available in this release');
+    if (!readKubeSecret) throw fail('Kubernetes secret references are not available (no Kubernetes configuration)');
+    return readKubeSecret(value, namespace, fail);
+  };
+}
+
+type KubeSecretReader = (reference: { name: string; key: string; namespace?: string }, tenancyNamespace: string, fail: (reason: string) => ProviderError) => Promise<string>;
+
+/**
+ * `{name, key, namespace?}` references (04 §11.2): in namespace mode the Secret lives in the source's
+ * own namespace and naming another is refused, so a tenant cannot read another tenant's Secrets; in
+ * single mode the namespace defaults to `CATALOG_CONFIG_NAMESPACE`.
+ */
+function kubeSecretReader(settings: KubernetesSecretSettings): KubeSecretReader {
+  // Only found Secrets are cached: one created after a failed refresh is seen at the next attempt.
+  const cache = new LRUCache<string, { data: Record<string, string> }>({ max: KUBE_SECRET_CACHE_MAX, ttl: KUBE_SECRET_CACHE_MS });
+  return async (reference, tenancyNamespace, fail) => {
+    let namespace: string;
+    if (settings.tenancyMode === 'namespace') {
+      if (reference.namespace !== undefined && reference.namespace !== tenancyNamespace) throw fail(`secret reference must use namespace "${tenancyNamespace}"`);
+      namespace = tenancyNamespace;
+    } else {
+      namespace = reference.namespace ?? settings.defaultNamespace;
+    }
+    const client = settings.client();
+    if (!client) throw fail('Kubernetes secret references are not available (no Kubernetes configuration)');
+    const cacheKey = JSON.stringify([namespace, reference.name]);
+    let entry = cache.get(cacheKey);
+    if (!entry) {
+      let secret;
+      try {
+        secret = await client.readSecret(namespace, reference.name, KUBE_TIMEOUT_MS);
+      } catch (error) {
+        throw fail(`Kubernetes API unavailable while reading Secret ${namespace}/${reference.name} (${(error as Error).message})`);
+      }
+      if (!secret) throw fail(`Secret ${namespace}/${reference.name} not found`);
+      entry = { data: secret.data ?? {} };
+      cache.set(cacheKey, entry);
+    }
+    const encoded = entry.data[reference.key];
+    if (encoded === undefined) throw fail(`key "${reference.key}" not found in Secret ${namespace}/${reference.name}`);
+    return Buffer.from(encoded, 'base64').toString('utf8');
   };
 }
 

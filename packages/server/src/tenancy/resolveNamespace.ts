@@ -33,11 +33,11 @@ export function resolveNamespace(settings: TenancySettings, policy: NamespacePol
   const namespace = queryValues[0] ?? (header?.trim() || undefined);
 
   if (namespace === undefined) {
-    if (policy === 'optional') return null;
+    if (policy === 'optional' || policy === 'reported') return null;
     throw new BadRequestError(NAMESPACE_REQUIRED_MESSAGE);
   }
   validateNamespace(namespace);
-  if (settings.allowList.length > 0 && !settings.allowList.includes(namespace)) {
+  if (policy !== 'reported' && settings.allowList.length > 0 && !settings.allowList.includes(namespace)) {
     throw new ForbiddenError(`namespace "${quoted(namespace)}" is not enabled on this server`);
   }
   return namespace;

@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { describeEachDatabase } from '../testing/databases.js';
+import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { MULTI_TENANT_RBAC } from '../testing/fakeKubeApi/fixtures.js';
+import { startTestServer, type TestServer } from '../testing/testServer.js';
+
+/** The "SAR setup" of spec 05 §11 against the fake Kubernetes API server and its multi-tenant RBAC fixture. */
+function sarEnv(kube: FakeKube, extra: Record<string, string> = {}): Record<string, string> {
+  return { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b', CATALOG_AUTHZ_MODE: 'sar', KUBECONFIG: kube.kubeconfigPath, ...extra };
+}
+
+const ALICE = { 'x-remote-user': 'alice', 'x-remote-group': 'team-a-engineers' };
+const as = (user: string, groups?: string) => ({ 'x-remote-user': user, ...(groups ? { 'x-remote-group': groups } : {}) });
+const MCP = '/api/mcp_catalog/v1alpha1';
+const APPLY = `${MCP}/management/apply-source`;
+const TAG = `${MCP}/management/entities/cluster-ops-mcp:action`;
+const TAG_BODY = { action: 'tag', params: { tags: ['x'] } };
+
+type Review = { spec: { user: string; groups: string[]; resourceAttributes: Record<string, string> } };
+const reviews = (kube: FakeKube) => kube.requests.filter((r) => r.path === '/apis/authorization.k8s.io/v1/subjectaccessreviews').map((r) => r.body as Review);
+
+describeEachDatabase('sar mode (SAR setup)', (kind) => {
+  let kube: FakeKube;
+  let t: TestServer;
+  before(async () => {
+    kube = await startFakeKube({ rbac: MULTI_TENANT_RBAC });
+    t = await startTestServer({ kind, env: sarEnv(kube, { CATALOG_AUTHZ_SAR_TIMEOUT_SECONDS: '1' }) });
+  });
+  after(async () => {
+    await t.close();
+    await kube.close();
+  });
+
+  const applyRegistered = () => t.server.app.routeIndex.find('POST', APPLY) !== null;
+
+  test('upgrade guide step 4: alice lists plugins in team-a and may not apply in team-b', async () => {
+    const plugins = await t.inject({ url: '/api/plugins?namespace=team-a', headers: ALICE });
+    assert.equal(plugins.statusCode, 200);
+    const tag = await t.inject({ method: 'POST', url: `${TAG}?namespace=team-b`, headers: ALICE, payload: TAG_BODY });
+    assert.equal(tag.statusCode, 403);
+    assert.deepEqual(JSON.parse(tag.body), { error: 'forbidden', message: 'insufficient permissions for actions/execute in namespace team-b', requestId: tag.headers['x-request-id'] });
+    assert.match(String(tag.headers['content-type']), /^application\/json/);
+  });
+
+  test('upgrade guide step 4: apply-source without a body in team-b is 403 for alice', { skip: false }, async (c) => {
+    if (!applyRegistered()) return c.skip('apply-source is not registered on this branch');
+    const response = await t.inject({ method: 'POST', url: `${APPLY}?namespace=team-b`, headers: ALICE });
+    assert.equal(response.statusCode, 403);
+    assert.equal(JSON.parse(response.body).message, 'insufficient permissions for catalogsources/create in namespace team-b');
+  });
+
+  test('RBAC examples: a viewer lists but cannot write; an editor writes in its own namespace only', async () => {
+    for (const user of ['victor', 'bob']) {
+      assert.equal((await t.inject({ url: `${MCP}/mcpservers?namespace=team-a`, headers: as(user) })).statusCode, 200, user);
+      assert.equal((await t.inject({ method: 'POST', url: `${TAG}?namespace=team-a`, headers: as(user), payload: TAG_BODY })).statusCode, 403, user);
+      assert.equal((await t.inject({ url: `${MCP}/mcpservers?namespace=team-b`, headers: as(user) })).statusCode, 403, user);
+    }
+    // Authorized writes reach the handler: the entity does not exist in team-a, so 404 (not 403).
+    assert.equal((await t.inject({ method: 'POST', url: `${TAG}?namespace=team-a`, headers: ALICE, payload: TAG_BODY })).statusCode, 404);
+    assert.equal((await t.inject({ method: 'POST', url: `${TAG}?namespace=team-b`, headers: as('carol'), payload: TAG_BODY })).statusCode, 404);
+    assert.equal((await t.inject({ method: 'POST', url: `${TAG}?namespace=team-a`, headers: as('carol'), payload: TAG_BODY })).statusCode, 403);
+    if (applyRegistered()) {
+      const denied = await t.inject({ method: 'POST', url: `${APPLY}?namespace=team-a`, headers: as('victor'), payload: {} });
+      assert.equal(denied.statusCode, 403);
+      assert.notEqual((await t.inject({ method: 'POST', url: `${APPLY}?namespace=team-a`, headers: ALICE, payload: {} })).statusCode, 403);
+    }
+  });
+
+  test('authorization precedes parsing, validation and lookup: mallory is 403 whatever the body', async () => {
+    const cases = [
+      { method: 'POST' as const, url: `${TAG}?namespace=team-a`, payload: 'not json', headers: { ...as('mallory'), 'content-type': 'application/json' } },
+      { method: 'POST' as const, url: `${MCP}/management/entities/does-not-exist:action?namespace=team-a`, payload: { action: 'nope' }, headers: as('mallory') },
+      { method: 'POST' as const, url: `${TAG}?namespace=team-a`, payload: 'x', headers: { ...as('mallory'), 'content-type': 'text/plain' } },
+      { method: 'GET' as const, url: `${MCP}/mcpservers/does-not-exist?namespace=team-a`, headers: as('mallory') },
+    ];
+    for (const c of cases) assert.equal((await t.inject(c)).statusCode, 403, c.url);
+  });
+
+  test('review subjects: anonymous is system:anonymous, authenticated callers carry system:authenticated', async () => {
+    kube.requests.length = 0;
+    assert.equal((await t.inject(`${MCP}/mcpservers?namespace=team-a`)).statusCode, 403);
+    await t.inject({ url: `${MCP}/mcpservers?namespace=team-b`, headers: ALICE });
+    const [anonymous, alice] = reviews(kube);
+    assert.deepEqual(anonymous.spec, {
+      user: 'system:anonymous', groups: ['system:unauthenticated'],
+      resourceAttributes: { group: 'catalog.kubeflow.org', resource: 'assets', verb: 'list', namespace: 'team-a' },
+    });
+    assert.deepEqual(alice.spec, {
+      user: 'alice', groups: ['team-a-engineers', 'system:authenticated'],
+      resourceAttributes: { group: 'catalog.kubeflow.org', resource: 'assets', verb: 'list', namespace: 'team-b' },
+    });
+  });
+
+  test('namespaces endpoint keeps the namespaces where the caller may list plugins', async () => {
+    const namespaces = async (headers: Record<string, string>) => JSON.parse((await t.inject({ url: '/api/tenancy/v1alpha1/namespaces', headers })).body).namespaces;
+    assert.deepEqual(await namespaces(ALICE), ['team-a']);
+    assert.deepEqual(await namespaces(as('carol')), ['team-b']);
+    assert.deepEqual(await namespaces(as('ops-admin')), ['team-a', 'team-b']);
+    assert.deepEqual(await namespaces(as('mallory')), []);
+  });
+
+  test('decision cache: 50 identical requests cause one review; group order does not matter', async () => {
+    kube.requests.length = 0;
+    const headers = { 'x-remote-user': 'alice', 'x-remote-group': 'team-a-engineers,extra-group' };
+    const responses = await Promise.all(Array.from({ length: 50 }, () => t.inject({ url: '/api/plugins?namespace=team-a', headers })));
+    assert.ok(responses.every((r) => r.statusCode === 200));
+    assert.equal(reviews(kube).length, 1);
+    await t.inject({ url: '/api/plugins?namespace=team-a', headers: { 'x-remote-user': 'alice', 'x-remote-group': 'extra-group, team-a-engineers' } });
+    assert.equal(reviews(kube).length, 1);
+  });
+
+  test('fail-closed: review errors, timeouts and dropped connections are 503 with Retry-After and no data; errors are not cached', async () => {
+    const url = `${MCP}/mcpservers?namespace=team-a`;
+    const faults = [{ status: 500 }, { delayMs: 1_500 }, { dropConnection: true }, { status: 403 }];
+    for (const [i, fault] of faults.entries()) {
+      kube.setFault({ pathPrefix: '/apis/authorization.k8s.io', ...fault });
+      const headers = as(`outage-${kind}-${i}`, 'team-a-engineers');
+      try {
+        const response = await t.inject({ url, headers });
+        assert.equal(response.statusCode, 503, JSON.stringify(fault));
+        const body = JSON.parse(response.body);
+        assert.deepEqual(body, { error: 'service_unavailable', message: 'authorization service unavailable', requestId: response.headers['x-request-id'] });
+        assert.equal(response.headers['retry-after'], '5');
+      } finally {
+        kube.setFault(null);
+      }
+      assert.equal((await t.inject({ url, headers })).statusCode, 200, 'the next request after the fault is decided afresh');
+    }
+    assert.ok(t.logs.some((l) => l.msg === 'authorization service unavailable' && typeof l.detail === 'string' && typeof l.requestId === 'string'));
+  });
+
+  test('an outage during the namespaces check answers 503, never a partial list', async () => {
+    kube.setFault({ pathPrefix: '/apis/authorization.k8s.io', status: 500 });
+    try {
+      const response = await t.inject({ url: '/api/tenancy/v1alpha1/namespaces', headers: as('newcomer') });
+      assert.equal(response.statusCode, 503);
+    } finally {
+      kube.setFault(null);
+    }
+  });
+
+  test('whoami reports the resolved identity and namespace (query wins over header)', async () => {
+    const response = await t.inject({ url: '/api/authz/v1alpha1/whoami?namespace=team-a', headers: { ...ALICE, 'x-namespace': 'team-b' } });
+    assert.deepEqual(JSON.parse(response.body), {
+      user: 'alice', groups: ['team-a-engineers'], authenticated: true, identitySource: 'proxy-headers', authzMode: 'sar', tenancyMode: 'namespace', namespace: 'team-a',
+    });
+    const none = JSON.parse((await t.inject('/api/authz/v1alpha1/whoami')).body);
+    assert.equal(none.namespace, null);
+    assert.equal(none.identitySource, 'anonymous');
+    assert.equal((await t.inject('/api/authz/v1alpha1/whoami?namespace=Team-A')).statusCode, 400);
+    // whoami reports a namespace outside CATALOG_NAMESPACES rather than refusing it (05 §1.4).
+    assert.equal(JSON.parse((await t.inject('/api/authz/v1alpha1/whoami?namespace=team-c')).body).namespace, 'team-c');
+  });
+
+  test('self access review: the example of 05 §3.8, unknown routes, mallory, and validation', async () => {
+    const review = (headers: Record<string, string>, checks: unknown, namespace = 'team-a') =>
+      t.inject({ method: 'POST', url: `/api/authz/v1alpha1/selfsubjectaccessreviews?namespace=${namespace}`, headers, payload: { checks } });
+    const example = await review(ALICE, [
+      { id: 'apply', method: 'POST', path: `${MCP}/management/entities/x:action` },
+      { id: 'approve', resource: 'approvals', verb: 'approve' },
+      { method: 'GET', path: '/api/nope' },
+      { id: 'health', method: 'GET', path: '/healthz' },
+      { method: 'HEAD', path: `${MCP}/mcpservers?pageSize=1` },
+    ]);
+    assert.equal(example.statusCode, 200);
+    assert.deepEqual(JSON.parse(example.body), {
+      namespace: 'team-a', user: 'alice', groups: ['team-a-engineers'],
+      results: [
+        { id: 'apply', allowed: true, resource: 'actions', verb: 'execute' },
+        { id: 'approve', allowed: false, resource: 'approvals', verb: 'approve', reason: 'denied by authorizer' },
+        { allowed: false, resource: null, verb: null, reason: 'unknown route' },
+        { id: 'health', allowed: true, resource: null, verb: null },
+        { allowed: true, resource: 'assets', verb: 'list' },
+      ],
+    });
+    if (applyRegistered()) {
+      const applied = JSON.parse((await review(ALICE, [{ id: 'apply', method: 'POST', path: APPLY }])).body);
+      assert.deepEqual(applied.results, [{ id: 'apply', allowed: true, resource: 'catalogsources', verb: 'create' }]);
+      const mallory = JSON.parse((await review(as('mallory'), [{ method: 'POST', path: APPLY }])).body);
+      assert.equal(mallory.results[0].allowed, false);
+    }
+    const mallory = JSON.parse((await review(as('mallory'), [{ method: 'POST', path: `${MCP}/management/entities/x:action` }])).body);
+    assert.deepEqual(mallory.results, [{ allowed: false, resource: 'actions', verb: 'execute', reason: 'denied by authorizer' }]);
+
+    const bad = async (checks: unknown, message: string) => {
+      const response = await review(ALICE, checks);
+      assert.equal(response.statusCode, 400, message);
+      assert.equal(JSON.parse(response.body).message, message);
+    };
+    await bad(Array.from({ length: 101 }, () => ({ resource: 'assets', verb: 'get' })), 'checks must be an array of 1 to 100 items');
+    await bad([], 'checks must be an array of 1 to 100 items');
+    await bad('x', 'checks must be an array of 1 to 100 items');
+    await bad([{ resource: 'assets', verb: 'get', method: 'GET', path: '/' }], 'checks[0]: give either method and path, or resource and verb');
+    await bad([{ id: 'x' }], 'checks[0]: give either method and path, or resource and verb');
+    await bad([{ resource: 'assets', verb: 'get' }, { resource: 'governance', verb: 'get' }], 'checks[1].resource must be one of plugins, capabilities, catalogsources, assets, actions, jobs, approvals, audit');
+    await bad([{ resource: 'assets', verb: 'read' }], 'checks[0].verb must be one of get, list, create, update, delete, execute, approve');
+    await bad([{ method: 'TRACE', path: '/' }], 'checks[0].method must be one of GET, HEAD, POST, PUT, PATCH, DELETE');
+    await bad([{ method: 'GET', path: 'api/plugins' }], 'checks[0].path must start with /');
+    await bad([{ id: 'x'.repeat(65), resource: 'assets', verb: 'get' }], 'checks[0].id must be a string of at most 64 characters');
+    const noBody = await t.inject({ method: 'POST', url: '/api/authz/v1alpha1/selfsubjectaccessreviews?namespace=team-a', headers: ALICE });
+    assert.equal(noBody.statusCode, 400);
+    assert.equal((await review(ALICE, [{ resource: 'assets', verb: 'get' }], 'team-c')).statusCode, 403, 'the allow-list applies');
+  });
+
+  test('a self access review hitting an outage is 503 as a whole', async () => {
+    kube.setFault({ pathPrefix: '/apis/authorization.k8s.io', status: 500 });
+    try {
+      const response = await t.inject({
+        method: 'POST', url: '/api/authz/v1alpha1/selfsubjectaccessreviews?namespace=team-b', headers: as('outage-ssar'),
+        payload: { checks: [{ resource: 'assets', verb: 'get' }] },
+      });
+      assert.equal(response.statusCode, 503);
+    } finally {
+      kube.setFault(null);
+    }
+  });
+});
+
+describe('sar mode: RBAC changes take effect within the decision cache TTL', () => {
+  let kube: FakeKube;
+  let t: TestServer;
+  before(async () => {
+    kube = await startFakeKube({ rbac: MULTI_TENANT_RBAC });
+    t = await startTestServer({ kind: 'pglite', env: sarEnv(kube, { CATALOG_AUTHZ_CACHE_TTL_SECONDS: '2' }) });
+  });
+  after(async () => {
+    await t.close();
+    await kube.close();
+  });
+
+  async function statusWithin(expected: number, ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const status = (await t.inject({ url: `${MCP}/mcpservers?namespace=team-a`, headers: ALICE })).statusCode;
+      if (status === expected || Date.now() > deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  test('deleting alice\'s RoleBinding blocks her within the TTL; adding it back grants access within the TTL', async () => {
+    assert.equal(await statusWithin(200, 0), 200);
+    const binding = kube.get('rolebindings', 'team-a', 'engineers-edit')!;
+    kube.deleteObject('RoleBinding', 'team-a', 'engineers-edit');
+    // Still cached right after the change: the decision cache, not the fake server, answers.
+    assert.equal(await statusWithin(200, 0), 200);
+    const started = Date.now();
+    assert.equal(await statusWithin(403, 3_000), 403);
+    assert.ok(Date.now() - started <= 3_000);
+    kube.applyManifests(JSON.stringify(binding));
+    assert.equal(await statusWithin(200, 3_000), 200);
+  });
+
+  test('ClusterRoleBindings grant at cluster scope; RoleBindings do not (reviews omit the namespace)', async () => {
+    const { SarAuthorizer } = await import('./SarAuthorizer.js');
+    const { KubeClient } = await import('../kube/KubeClient.js');
+    const { loadKubeConfig } = await import('../kube/kubeConfig.js');
+    const authorizer = new SarAuthorizer(new KubeClient(loadKubeConfig({ kubeconfig: kube.kubeconfigPath, env: {} })!), { cacheTtlSeconds: 0, cacheMaxSize: 10, timeoutSeconds: 2 });
+    const identity = (user: string, groups: string[] = []) => ({ user, groups, authenticated: true, source: 'proxy-headers' as const });
+    kube.requests.length = 0;
+    assert.equal(await authorizer.allows(identity('ops-admin'), { resource: 'audit', verb: 'list', namespace: null }), true);
+    assert.equal(await authorizer.allows(identity('alice', ['team-a-engineers']), { resource: 'audit', verb: 'list', namespace: null }), false);
+    assert.ok(reviews(kube).every((r) => !('namespace' in r.spec.resourceAttributes)));
+  });
+});
+
+describe('mode none never talks to Kubernetes', () => {
+  test('every route answers an anonymous caller and the fake API server records no request', async () => {
+    const kube = await startFakeKube({ rbac: MULTI_TENANT_RBAC });
+    const t = await startTestServer({ kind: 'pglite', env: { KUBECONFIG: kube.kubeconfigPath } });
+    try {
+      for (const url of ['/api/plugins', `${MCP}/mcpservers`, `${MCP}/management/sources`, '/api/authz/v1alpha1/whoami']) {
+        assert.equal((await t.inject(url)).statusCode, 200, url);
+      }
+      const tag = await t.inject({ method: 'POST', url: TAG, payload: TAG_BODY });
+      assert.equal(tag.statusCode, 200);
+      const ssar = await t.inject({ method: 'POST', url: '/api/authz/v1alpha1/selfsubjectaccessreviews', payload: { checks: [{ resource: 'approvals', verb: 'approve' }, { method: 'DELETE', path: `${MCP}/management/entities/x` }] } });
+      assert.deepEqual(JSON.parse(ssar.body).results.map((r: { allowed: boolean }) => r.allowed), [true, false]);
+      assert.equal(kube.requests.length, 0);
+      const whoami = JSON.parse((await t.inject('/api/authz/v1alpha1/whoami')).body);
+      assert.deepEqual(whoami, { user: 'anonymous', groups: [], authenticated: false, identitySource: 'anonymous', authzMode: 'none', tenancyMode: 'single', namespace: 'default' });
+    } finally {
+      await t.close();
+      await kube.close();
+    }
+  });
+});

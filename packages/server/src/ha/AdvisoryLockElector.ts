@@ -1,0 +1,130 @@
+import { crc32 } from 'node:zlib';
+import pg from 'pg';
+import type { ComponentStatus } from '../health/readiness.js';
+import { ElectorState, jittered, type ElectionTimings, type ElectorLog } from './ElectorState.js';
+import type { LeaderElector } from './Leadership.js';
+
+export interface AdvisoryLockElectorOptions extends ElectionTimings {
+  /** A direct connection (session advisory locks do not survive transaction-pooling proxies). */
+  connection: pg.ClientConfig;
+  leaseName: string;
+  identity: string;
+  log: ElectorLog;
+}
+
+/** The advisory lock key of a leader election: CRC-32 of `catalog-server-leader/<lease name>` (spec 05 §7.3). */
+export function leaderLockKey(leaseName: string): number {
+  return crc32(`catalog-server-leader/${leaseName}`);
+}
+
+/**
+ * Leader election outside Kubernetes: holding `pg_try_advisory_lock(k)` on a dedicated session means
+ * leading. The leader pings its session every retry period and steps down when no ping succeeds
+ * within the renew deadline (the database drops the lock with the session).
+ */
+export class AdvisoryLockElector implements LeaderElector {
+  readonly backend = 'postgres' as const;
+  private readonly state: ElectorState;
+  private readonly key: number;
+  private client: pg.Client | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private attempt: Promise<void> = Promise.resolve();
+  private lastPing = 0;
+
+  constructor(private readonly options: AdvisoryLockElectorOptions) {
+    this.state = new ElectorState(options.identity, 'postgres', options.log);
+    this.key = leaderLockKey(options.leaseName);
+  }
+
+  runsSingletonTasks(): boolean {
+    return this.state.leading;
+  }
+
+  status(): ComponentStatus {
+    return this.state.status();
+  }
+
+  onChange(listener: (leading: boolean) => void): void {
+    this.state.onChange(listener);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.attempt;
+    const client = this.client;
+    this.client = null;
+    if (this.state.leading) {
+      this.state.set(false, null);
+      await client?.query('SELECT pg_advisory_unlock($1)', [this.key]).catch(() => undefined);
+    }
+    await client?.end().catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.attempt = this.tick().finally(() => {
+        if (this.running) this.schedule(jittered(this.options.retryPeriodMs));
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const client = await this.session();
+      if (this.state.leading) {
+        await withTimeout(client.query('SELECT 1'), this.options.retryPeriodMs);
+        this.lastPing = Date.now();
+        return;
+      }
+      const { rows } = await withTimeout(client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [this.key]), this.options.retryPeriodMs);
+      if (rows[0].locked) {
+        this.lastPing = Date.now();
+        this.state.set(true, this.options.identity);
+      } else {
+        this.state.set(false, null);
+      }
+    } catch (error) {
+      this.options.log.warn({ error: (error as Error).message }, this.state.leading ? 'leader lock session ping failed' : 'leader lock attempt failed');
+      if (!this.state.leading || Date.now() - this.lastPing > this.options.renewDeadlineMs) await this.dropSession();
+    }
+  }
+
+  private async session(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client(this.options.connection);
+    // A broken session must not crash the process; the next tick notices and reconnects.
+    client.on('error', (error) => this.options.log.warn({ error: error.message }, 'leader lock session error'));
+    await withTimeout(client.connect(), this.options.retryPeriodMs).catch(async (error: unknown) => {
+      await client.end().catch(() => undefined);
+      throw error;
+    });
+    this.client = client;
+    return client;
+  }
+
+  /** Steps down (when leading) and closes the session, which releases the lock on the server side. */
+  private async dropSession(): Promise<void> {
+    this.state.set(false, null);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), Math.max(ms, 1000)); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
