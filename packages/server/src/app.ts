@@ -23,7 +23,9 @@ import './http/routeConfig.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { CountCache } from './query/CountCache.js';
 import type { DataVersions } from './cache/DataVersions.js';
-import type { FetchContext } from './providers/types.js';
+import { MODEL_PLUGIN } from './modelCatalog/filterOptions.js';
+import { registerModelRoutes } from './modelCatalog/modelRoutes.js';
+import type { FetchContext, Provider } from './providers/types.js';
 import type { SourceCatalog } from './sources/SourceCatalog.js';
 import { registerSourceRoutes } from './sources/sourceRoutes.js';
 import { registerNamespacesRoute } from './tenancy/namespacesRoute.js';
@@ -46,6 +48,8 @@ export interface AppDependencies {
   corsAllowedOrigins: '*' | readonly string[];
   /** Where source files may be read from (for `properties.content` in source listings). */
   fetchContext: FetchContext;
+  /** The source providers by type (source previews fetch through them). */
+  providers: Readonly<Record<string, Provider>>;
   countCache: CountCache;
   versions: DataVersions;
   databaseStatus: () => Promise<ComponentStatus>;
@@ -101,7 +105,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerNamespacesRoute(app, deps);
   registerPluginRoutes(app, deps.registry, deps.governance);
   for (const plugin of deps.registry.list()) {
-    registerEntityRoutes(app, plugin, deps);
+    // The model catalog keeps the Kubeflow API at the list and get paths (spec 03 §1).
+    if (plugin.name === MODEL_PLUGIN) registerModelRoutes(app, plugin, { ...deps, providers: () => deps.providers, maxSourceBytes: deps.fetchContext.maxBytes });
+    else registerEntityRoutes(app, plugin, deps);
     registerActionRoutes(app, plugin, deps);
     registerSourceRoutes(app, plugin, deps);
   }

@@ -21,6 +21,7 @@ import { createGitProvider } from './providers/gitProvider.js';
 import { createHttpProvider } from './providers/httpProvider.js';
 import { createSecretResolver } from './providers/secretRefs.js';
 import type { FetchContext, Provider } from './providers/types.js';
+import { MODEL_PLUGIN, recomputeFilterOptions } from './modelCatalog/filterOptions.js';
 import { createYamlProvider } from './providers/yamlProvider.js';
 import { loadConfiguration } from './sources/loadConfiguration.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
@@ -98,6 +99,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
   };
 
+  const providers = createProviders(config, fetchContext);
   const app = await buildApp({
     version: options.version,
     logger,
@@ -117,6 +119,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
     corsAllowedOrigins: config.corsAllowedOrigins,
     fetchContext,
+    providers,
     countCache,
     versions,
     databaseStatus,
@@ -166,7 +169,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       db: database.db,
       registry,
       catalog: catalog,
-      providers: createProviders(config, fetchContext),
+      providers,
       settings: {
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
@@ -175,6 +178,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       metrics,
       versions,
       log: logger,
+      afterApply: new Map([[MODEL_PLUGIN, recomputeFilterOptions]]),
     });
     const namespaces = catalog.namespaces();
     scheduler = new SourceScheduler({ registry, catalog, refresher, baseDir: fetchContext.baseDir, log: logger });

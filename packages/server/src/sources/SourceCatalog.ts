@@ -1,4 +1,4 @@
-import type { SourceConfig, SourcesDocument } from '../config/sourcesDocument.js';
+import type { CatalogSection, SourceConfig, SourcesDocument } from '../config/sourcesDocument.js';
 import type { PluginRegistry } from '../framework/PluginRegistry.js';
 
 /**
@@ -6,13 +6,13 @@ import type { PluginRegistry } from '../framework/PluginRegistry.js';
  * order (configuration order), which decides get-by-name and which entities are served.
  */
 export class SourceCatalog {
-  private readonly byNamespace = new Map<string, Map<string, SourceConfig[]>>();
+  private readonly byNamespace = new Map<string, Map<string, CatalogSection>>();
 
   constructor(private readonly registry: PluginRegistry) {}
 
   /** Replaces the view of one namespace with its configuration document. */
   setNamespace(namespace: string, document: SourcesDocument): { unknownCatalogKeys: string[] } {
-    const plugins = new Map<string, SourceConfig[]>();
+    const plugins = new Map<string, CatalogSection>();
     const unknownCatalogKeys: string[] = [];
     for (const [configKey, section] of Object.entries(document.catalogs)) {
       const plugin = this.registry.byConfigKey(configKey);
@@ -20,7 +20,7 @@ export class SourceCatalog {
         unknownCatalogKeys.push(configKey);
         continue;
       }
-      plugins.set(plugin.name, section.sources);
+      plugins.set(plugin.name, section);
     }
     this.byNamespace.set(namespace, plugins);
     return { unknownCatalogKeys };
@@ -31,7 +31,13 @@ export class SourceCatalog {
   }
 
   sources(namespace: string, plugin: string): readonly SourceConfig[] {
-    return this.byNamespace.get(namespace)?.get(plugin) ?? [];
+    return this.byNamespace.get(namespace)?.get(plugin)?.sources ?? [];
+  }
+
+  /** The labels and named queries of a plugin's configuration section (spec 03 §4.5). */
+  section(namespace: string, plugin: string): Pick<CatalogSection, 'labels' | 'namedQueries'> {
+    const section = this.byNamespace.get(namespace)?.get(plugin);
+    return { labels: section?.labels ?? [], namedQueries: section?.namedQueries ?? {} };
   }
 
   /** Ids of the enabled sources of a plugin in a namespace, in source order. */

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { ChildCollectionDecl } from '@catalog/framework';
 import type { BaseLogger } from 'pino';
 import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
@@ -54,6 +55,11 @@ export class SourceRefresher {
       metrics: Metrics;
       versions: DataVersions;
       log: BaseLogger;
+      /**
+       * Per plugin: work run at the end of every refresh transaction that changed its entities, in
+       * that transaction (the model plugin's filter-options snapshot, spec 03 §9.2).
+       */
+      afterApply?: ReadonlyMap<string, (trx: Transaction<Database>, namespace: string) => Promise<void>>;
     },
   ) {}
 
@@ -100,6 +106,7 @@ export class SourceRefresher {
           outcome.unchanged += counts.unchanged;
           outcome.entityCount += entities.length;
         }
+        if (outcome.added + outcome.updated + outcome.removed > 0) await this.deps.afterApply?.get(plugin.name)?.(trx, namespace);
         outcome.durationNs = Number(process.hrtime.bigint() - started);
         await this.writeStatus(trx, key, {
           state: outcome.rejectedCount > 0 ? 'partially_available' : 'available',
@@ -219,7 +226,7 @@ export class SourceRefresher {
         for (const item of result.ingestErrors) reject(item);
         const entities = perKind.get(kind.decl.kind)!;
         for (const entry of result.accepted) {
-          entities.push({ name: entry.name, doc: entry.doc, provenance: document.provenance, links: extractLinks(kind.decl.references, entry.doc) });
+          entities.push({ ...splitChildren(kind.decl.children, entry.doc), name: entry.name, provenance: document.provenance, links: extractLinks(kind.decl.references, entry.doc) });
         }
         accepted += result.accepted.length;
       }
@@ -312,6 +319,22 @@ export class SourceRefresher {
       }),
     ]).finally(() => clearTimeout(timer));
   }
+}
+
+/**
+ * Takes a kind's child collection out of the validated entry: the entity is stored and served without
+ * it, its items become child rows identified by their identity field or, lacking one, their position.
+ */
+export function splitChildren(decl: ChildCollectionDecl | undefined, doc: Record<string, unknown>): Pick<EntityToApply, 'doc' | 'children'> {
+  // An entry without the field has no children (any stored earlier are deleted).
+  if (!decl) return { doc };
+  const { [decl.field]: list, ...rest } = doc;
+  const items = (Array.isArray(list) ? list : []).map((item: Record<string, unknown>, index) => {
+    const identity = decl.identityField !== undefined ? item[decl.identityField] : undefined;
+    const name = typeof identity === 'string' ? identity : null;
+    return { identity: name !== null ? `=${name}` : `#${index}`, name, doc: item };
+  });
+  return { doc: rest, children: { collection: decl.field, items } };
 }
 
 /** An ingest failure of a whole refresh (document-level error, every entry rejected, too many entries). */
