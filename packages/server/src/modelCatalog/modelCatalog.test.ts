@@ -398,3 +398,29 @@ describeEachDatabase('model catalog API', (kind) => {
     assert.equal(entity.endpoints.list, `${BASE}/models`);
   });
 });
+
+describeEachDatabase('model catalog samples', (kind) => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ kind });
+  });
+  after(() => t.close());
+
+  test('the shipped samples load from three sources and agents find their models (§16.2)', async () => {
+    const body = json(await t.inject(`${BASE}/models?pageSize=100`));
+    assert.ok(body.totalSize >= 12);
+    assert.deepEqual(new Set((body.items as Json[]).map((m) => m.source_id)), new Set(['model-curated', 'model-community', 'model-partners']));
+    for (const name of ['northwind/helm-8b-instruct', 'northwind/helm-3b-instruct']) {
+      assert.equal((await t.inject(`${BASE}/sources/model-curated/models/${name}`)).statusCode, 200, name);
+    }
+  });
+
+  test('the recommended sets recorded in docs/sample-data.md are met (§16.14)', async () => {
+    const recommended = async (name: string, query = '') => (json(await t.inject(`${BASE}/sources/model-curated/models/${name}/artifacts/performance?recommendations=true${query}`)).items as Json[])
+      .map((a) => `${a.customProperties.hardware_type.string_value}/${a.customProperties.hardware_count.int_value}: ${a.customProperties.ttft_p90.double_value}`);
+    assert.deepEqual(await recommended('northwind/helm-8b-instruct'), ['H100/1: 180', 'H100/2: 150', 'H100/4: 120', 'L40S/1: 240', 'L40S/2: 160']);
+    assert.deepEqual(await recommended('northwind/helm-8b-instruct', '&targetRPS=10'), ['H100/1: 180', 'H100/4: 120']);
+    assert.deepEqual(await recommended('northwind/helm-3b-instruct'), ['L40S/1: 85', 'A100/1: 70']);
+    assert.deepEqual(await recommended('northwind/helm-70b-instruct'), ['H100/4: 310', 'H100/8: 240', 'A100/8: 412']);
+  });
+});
