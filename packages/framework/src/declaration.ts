@@ -111,6 +111,11 @@ export interface KindDeclaration {
    * serves the entity without it.
    */
   children?: ChildCollectionDecl;
+  /**
+   * The single-entity endpoint advertised in capabilities, relative to the plugin base path, when a
+   * plugin keeps a legacy form (the model catalog's `/sources/{source_id}/models/{name}`); default `/{plural}/{name}`.
+   */
+  getPath?: string;
 }
 
 export interface ChildCollectionDecl {

@@ -204,6 +204,7 @@ export default definePlugin({
       cliDefaultColumns: ['name', 'provider', 'tasks', 'sourceId'],
       ingest: { normalize: normalizeModel },
       children: { field: 'artifacts', identityField: 'name' },
+      getPath: '/sources/{source_id}/models/{name}',
     },
   ],
 });

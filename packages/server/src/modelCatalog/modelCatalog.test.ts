@@ -393,9 +393,11 @@ describeEachDatabase('model catalog API', (kind) => {
 
   test('capabilities of the model plugin (§16.28)', async () => {
     const capabilities = json(await get('/api/plugins/model/capabilities'));
-    assert.deepEqual(capabilities.sources?.types ?? capabilities.plugin?.sourceTypes, ['yaml', 'git', 'http', 'hf']);
     const entity = capabilities.entities[0];
     assert.equal(entity.endpoints.list, `${BASE}/models`);
+    assert.equal(entity.endpoints.get, `${BASE}/sources/{source_id}/models/{name}`);
+    assert.deepEqual(capabilities.sources.types, ['yaml', 'git', 'http', 'hf']);
+    assert.deepEqual(entity.fields.columns.map((c: Json) => c.name), ['name', 'provider', 'tasks', 'license', 'sourceId']);
   });
 });
 
