@@ -51,7 +51,7 @@ const LAB_A = {
       name: 'acme/all-kinds', provider: 'Acme', description: 'Every metadata kind.', tasks: ['text-classification'], license: 'cc-by-4.0',
       customProperties: {
         s: { string_value: 'text' },
-        i: { metadataType: 'MetadataIntValue', int_value: 9007199254740993 > 0 ? '9223372036854775807' : '0' },
+        i: { metadataType: 'MetadataIntValue', int_value: '9223372036854775807' },
         d: { double_value: 2.5 },
         b: { bool_value: false },
         st: { struct_value: 'eyJrIjoidiJ9' },
