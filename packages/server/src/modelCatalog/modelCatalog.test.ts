@@ -426,3 +426,43 @@ describeEachDatabase('model catalog samples', (kind) => {
     assert.deepEqual(await recommended('northwind/helm-70b-instruct'), ['H100/4: 310', 'H100/8: 240', 'A100/8: 412']);
   });
 });
+
+describeEachDatabase('model catalog namespaces', (kind) => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({
+      kind,
+      // The file configuration store serves the sources file as namespace `default`.
+      env: { CATALOG_TENANCY_MODE: 'namespace' },
+      files: {
+        'sources.yaml': 'catalogs:\n  models:\n    sources:\n      - {id: lab-a, name: Lab A, type: yaml, properties: {yamlCatalogPath: lab-a.yaml}}\n    labels:\n      - {name: x}\n',
+        'lab-a.yaml': stringify(LAB_A),
+      },
+    });
+  });
+  after(() => t.close());
+
+  test('a model of one namespace is invisible to every route called for another (§16.1)', async () => {
+    const call = (namespace: string, url: string) => t.inject({ method: 'GET', url: `${BASE}${url}`, headers: { 'x-namespace': namespace } });
+    const reads: [string, (status: number, body: Json) => boolean][] = [
+      ['/models', (_, b) => b.totalSize > 0],
+      ['/models/filter_options', (_, b) => Object.keys(b.filters).length > 0],
+      ['/models/acme/wave-8b', (s) => s === 200],
+      ['/labels', (_, b) => b.totalSize > 0],
+      ['/sources', (_, b) => b.totalSize > 0],
+      ['/sources/lab-a/models/acme/wave-8b', (s) => s === 200],
+      ['/sources/lab-a/models/acme/wave-8b/artifacts', (s) => s === 200],
+      ['/sources/lab-a/models/acme/wave-8b/artifacts/performance', (s) => s === 200],
+    ];
+    for (const [url, visible] of reads) {
+      const own = await call('default', url);
+      assert.ok(visible(own.statusCode, json(own)), `default ${url}: ${own.body.slice(0, 200)}`);
+      const other = await call('team-b', url);
+      assert.ok(!visible(other.statusCode, json(other)), `team-b ${url}: ${other.body.slice(0, 200)}`);
+      assert.ok([200, 404].includes(other.statusCode), `team-b ${url}`);
+    }
+    const missing = await t.inject(`${BASE}/models`);
+    assert.equal(missing.statusCode, 400);
+    assert.equal(json(missing).code, 'Bad Request', 'pipeline errors carry the legacy code too');
+  });
+});
