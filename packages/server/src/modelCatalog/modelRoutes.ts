@@ -1,6 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { Database } from '../db/schema.js';
 import { BadRequestError, NotFoundError, UnsupportedMediaTypeError } from '../errors.js';
@@ -30,7 +31,8 @@ export interface ModelRouteDependencies extends EntityRouteDependencies {
   maxSourceBytes: number;
 }
 
-const LegacyList = (items: ReturnType<typeof Type.Object> | ReturnType<typeof Type.Record>) => Type.Object({
+/** The list shape of spec 03 §2. */
+const LegacyList = (items: TSchema) => Type.Object({
   items: Type.Array(items),
   size: Type.Integer(),
   pageSize: Type.Integer(),
@@ -83,6 +85,14 @@ const ArtifactsQuery = Type.Object(
 type Query = Record<string, unknown>;
 
 /**
+ * Model list answers are cached per (namespace, data version, enabled sources, parameters), so paging
+ * and repeated dashboards do not recompute artifact joins and recommendations (spec 03 §5.4 step 5).
+ * The TTL bounds how long an answer may trail a write made on another replica, as for list counts.
+ */
+const LIST_CACHE_TTL_MS = 5_000;
+const LIST_CACHE_ENTRIES = 500;
+
+/**
  * The Kubeflow-compatible model catalog API (spec 03 §1): the legacy list and get routes replace the
  * plugin's generic ones at the same paths; every route answers errors with the legacy `code`.
  */
@@ -101,6 +111,7 @@ export function registerModelRoutes(app: FastifyInstance, plugin: RegisteredPlug
   const tags = [plugin.name];
   const errors = { '4xx': ErrorResponse, '5xx': ErrorResponse };
   const serializeModel = (row: EntityRow) => ({ ...serializeEntity(row, defaultState), source_id: row.source_id });
+  const listCache = new LRUCache<string, object>({ max: LIST_CACHE_ENTRIES, ttl: LIST_CACHE_TTL_MS });
 
   const listInput = (namespace: string, params: Record<string, string | undefined>): ListEntitiesInput => ({
     namespace,
@@ -145,27 +156,39 @@ export function registerModelRoutes(app: FastifyInstance, plugin: RegisteredPlug
         const page = legacyPaging(query);
         return { items: [], size: 0, pageSize: page.pageSize, nextPageToken: '', totalSize: 0 };
       }
-      if (!recommendations) {
-        const page = await listEntities(db(), listInput(namespace, params));
-        return { items: (page.rows as EntityRow[]).map(serializeModel), size: page.rows.length, pageSize: page.pageSize, nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+      const cacheKey = JSON.stringify([
+        namespace, deps.versions.get(namespace, plugin.name), deps.catalog.enabledSourceIds(namespace, plugin.name),
+        params, recommendations, targetRPS ?? null, properties,
+      ]);
+      const cached = listCache.get(cacheKey);
+      if (cached) return cached;
+      const answer = await listModels();
+      listCache.set(cacheKey, answer);
+      return answer;
+
+      async function listModels(): Promise<object> {
+        if (!recommendations) {
+          const page = await listEntities(db(), listInput(namespace, params));
+          return { items: (page.rows as EntityRow[]).map(serializeModel), size: page.rows.length, pageSize: page.pageSize, nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+        }
+        // orderBy and sortOrder are ignored in this mode (spec 03 §5.4 step 3), but still validated.
+        const { request: list, matches } = await listMatchingEntities(db(), listInput(namespace, { ...params, orderBy: undefined }));
+        const ranked = await rankByRecommendedLatency(db(), {
+          namespace, candidates: matches, filterQuery: list.filterQuery, properties, targetRPS: targetRPS ?? 1, context,
+        });
+        const page = pageInMemory(ranked, {
+          keyOf: (model) => [model.latency ?? null, model.name, model.id],
+          compare: (a, b) => compareRanked(
+            { latency: (a[0] as number | null) ?? undefined, name: String(a[1]), id: String(a[2]) },
+            { latency: (b[0] as number | null) ?? undefined, name: String(b[1]), id: String(b[2]) },
+          ),
+          pageSize: list.pageSize,
+          pageToken: list.pageToken,
+          query: ['recommendations', namespace, params, properties, targetRPS ?? 1, deps.versions.get(namespace, plugin.name)],
+        });
+        const rows = new Map((await entityRowsById(db(), page.items.map((m) => m.id), defaultState)).map((row) => [String(row.id), row]));
+        return { ...page, items: page.items.flatMap((model) => (rows.has(model.id) ? [serializeModel(rows.get(model.id) as EntityRow)] : [])) };
       }
-      // orderBy and sortOrder are ignored in this mode (spec 03 §5.4 step 3), but still validated.
-      const { request: list, matches } = await listMatchingEntities(db(), listInput(namespace, { ...params, orderBy: undefined }));
-      const ranked = await rankByRecommendedLatency(db(), {
-        namespace, candidates: matches, filterQuery: list.filterQuery, properties, targetRPS: targetRPS ?? 1, context,
-      });
-      const page = pageInMemory(ranked, {
-        keyOf: (model) => [model.latency ?? null, model.name, model.id],
-        compare: (a, b) => compareRanked(
-          { latency: (a[0] as number | null) ?? undefined, name: String(a[1]), id: String(a[2]) },
-          { latency: (b[0] as number | null) ?? undefined, name: String(b[1]), id: String(b[2]) },
-        ),
-        pageSize: list.pageSize,
-        pageToken: list.pageToken,
-        query: ['recommendations', namespace, params, properties, targetRPS ?? 1, deps.versions.get(namespace, plugin.name)],
-      });
-      const rows = new Map((await entityRowsById(db(), page.items.map((m) => m.id), defaultState)).map((row) => [String(row.id), row]));
-      return { ...page, items: page.items.flatMap((model) => (rows.has(model.id) ? [serializeModel(rows.get(model.id) as EntityRow)] : [])) };
     },
   });
 

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ChildCollectionDecl } from '@catalog/framework';
 import type { BaseLogger } from 'pino';
 import type { DataVersions } from '../cache/DataVersions.js';
@@ -38,6 +38,12 @@ export interface RefreshSettings {
 }
 
 const MAX_INGEST_ERRORS = 100;
+/**
+ * A refresh changing this many entities refreshes the planner statistics: right after a bulk load
+ * autovacuum has not run yet, and row estimates of 1 turn semi-joins over child rows into nested
+ * loops that take seconds.
+ */
+const ANALYZE_AFTER_ROWS = 1000;
 
 /**
  * Refreshes sources: fetch through the source's provider, parse and validate every entry, and apply
@@ -114,6 +120,7 @@ export class SourceRefresher {
         });
       });
       if (outcome.added + outcome.updated + outcome.removed > 0) this.deps.versions.bump(namespace, plugin.name);
+      if (outcome.added + outcome.updated + outcome.removed >= ANALYZE_AFTER_ROWS) await this.analyze();
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
       return finish();
     } catch (error) {
@@ -242,6 +249,14 @@ export class SourceRefresher {
       throw new IngestFailure(`source produced more than ${this.deps.settings.maxItemsPerSource} entities`);
     }
     return perKind;
+  }
+
+  private async analyze(): Promise<void> {
+    try {
+      await sql`ANALYZE catalog_entities, catalog_entity_children`.execute(this.deps.db);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'ANALYZE after a large refresh failed');
+    }
   }
 
   private previousRefresh(key: { namespace: string; plugin: string; sourceId: string }) {
