@@ -24,8 +24,8 @@ describeEachDatabase('migrations', (kind) => {
       WHERE column_name = 'namespace' AND table_schema = current_schema()`.execute(database.db);
     const tables = rows.map((r) => r.table_name).sort();
     assert.deepEqual(tables, [
-      'asset_governance', 'audit_events', 'catalog_config_sections', 'catalog_entities',
-      'catalog_overlays', 'catalog_refresh_status', 'refresh_jobs',
+      'asset_governance', 'audit_events', 'catalog_config_sections', 'catalog_entities', 'catalog_entity_children',
+      'catalog_overlays', 'catalog_refresh_status', 'model_filter_options', 'refresh_jobs',
     ]);
     for (const row of rows) {
       assert.equal(row.is_nullable, 'NO');

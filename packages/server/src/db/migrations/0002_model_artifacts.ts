@@ -30,7 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await sql`
     CREATE TABLE IF NOT EXISTS model_filter_options (
-      namespace VARCHAR(63) PRIMARY KEY,
+      namespace VARCHAR(63) NOT NULL DEFAULT 'default' PRIMARY KEY,
       options JSONB NOT NULL,
       computed_at TIMESTAMPTZ NOT NULL DEFAULT now()
     )`.execute(db);
