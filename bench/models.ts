@@ -28,8 +28,8 @@ function writeModelDataset(dir: string, models: number, artifacts: number, sourc
 }
 
 async function benchDatabase(database: 'pglite' | 'postgres', dir: string, duration: number) {
-  // Generated documents exceed the default per-document limit.
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, CATALOG_LOG_LEVEL: 'warn', CATALOG_MAX_SOURCE_BYTES: String(256 * 1024 * 1024) };
+  // Generated documents exceed the default per-document limit; info level carries the `server listening` line the harness waits for.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, CATALOG_LOG_LEVEL: 'info', CATALOG_MAX_SOURCE_BYTES: String(256 * 1024 * 1024) };
   const args = [join(ROOT, 'packages/server/dist/main.js'), '--listen=127.0.0.1:0', `--sources=${join(dir, 'sources.yaml')}`];
   let drop: (() => Promise<void>) | undefined;
   if (database === 'pglite') args.push(`--data-dir=${join(dir, 'data')}`);
