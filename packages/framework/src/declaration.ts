@@ -105,6 +105,27 @@ export interface KindDeclaration {
   uiHints: EntityUIHints;
   cliDefaultColumns: string[];
   ingest?: IngestHooks;
+  /**
+   * A field of the validated entry that holds child records (the model plugin's `artifacts`). The
+   * framework stores its items as child rows of the entity, in the same refresh transaction, and
+   * serves the entity without it.
+   */
+  children?: ChildCollectionDecl;
+  /**
+   * The single-entity endpoint advertised in capabilities, relative to the plugin base path, when a
+   * plugin keeps a legacy form (the model catalog's `/sources/{source_id}/models/{name}`); default `/{plural}/{name}`.
+   */
+  getPath?: string;
+}
+
+export interface ChildCollectionDecl {
+  /** Top-level array field of the entry. */
+  field: string;
+  /**
+   * Member whose string value identifies an item across refreshes (its row id is kept); items
+   * without it are identified by their position in the list.
+   */
+  identityField?: string;
 }
 
 export interface ActionParameter {

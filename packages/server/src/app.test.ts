@@ -49,7 +49,7 @@ describeEachDatabase('core API', (kind) => {
     assert.deepEqual(json(ready).components, {
       database: { status: 'up' },
       initial_load: { status: 'complete' },
-      plugins: { status: 'healthy', details: 'all 7 plugins healthy' },
+      plugins: { status: 'healthy', details: 'all 8 plugins healthy' },
       leader_election: { status: 'not_configured' },
     });
   });
@@ -148,13 +148,13 @@ describeEachDatabase('core API', (kind) => {
   test('plugins discovery and capabilities agree', async () => {
     const response = await t.inject('/api/plugins');
     const body = json(response);
-    assert.equal(body.count, 7);
-    assert.deepEqual(body.plugins.map((p: { name: string }) => p.name), ['agents', 'guardrails', 'knowledge', 'mcp', 'policies', 'prompts', 'skills']);
+    assert.equal(body.count, 8);
+    assert.deepEqual(body.plugins.map((p: { name: string }) => p.name), ['agents', 'guardrails', 'knowledge', 'mcp', 'model', 'policies', 'prompts', 'skills']);
     for (const plugin of body.plugins) {
       assert.equal(plugin.healthy, true, plugin.name);
       assert.equal(plugin.basePath, `/api/${plugin.name}_catalog/v1alpha1`);
       for (const field of ['entityKinds', 'capabilities', 'capabilitiesV2', 'management', 'status', 'uiHints', 'cliHints']) assert.ok(plugin[field], `${plugin.name}.${field}`);
-      assert.deepEqual(plugin.capabilitiesV2.sources.types, ['yaml', 'git', 'http']);
+      assert.deepEqual(plugin.capabilitiesV2.sources.types, plugin.name === 'model' ? ['yaml', 'git', 'http', 'hf'] : ['yaml', 'git', 'http']);
     }
     const mcp = body.plugins.find((p: { name: string }) => p.name === 'mcp');
     assert.equal(mcp.basePath, MCP);

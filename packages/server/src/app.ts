@@ -35,6 +35,9 @@ import type { JobStore } from './jobs/JobStore.js';
 import { registerRefreshRoutes } from './sources/refreshRoutes.js';
 import type { RefreshRateLimiter } from './sources/RefreshRateLimiter.js';
 import type { RefreshService } from './sources/RefreshService.js';
+import { MODEL_PLUGIN } from './modelCatalog/filterOptions.js';
+import { registerModelRoutes } from './modelCatalog/modelRoutes.js';
+import type { FetchContext, Provider } from './providers/types.js';
 import type { SourceCatalog } from './sources/SourceCatalog.js';
 import type { SourceManager } from './sources/SourceManager.js';
 import { registerSourceRoutes } from './sources/sourceRoutes.js';
@@ -62,6 +65,10 @@ export interface AppDependencies {
   corsAllowedOrigins: '*' | readonly string[];
   /** Source configuration reads and writes through the config store (spec 04). */
   sources: SourceManager;
+  /** Where source files may be read from, and the per-document size limit (model source previews). */
+  fetchContext: FetchContext;
+  /** The source providers by type (source previews fetch through them). */
+  providers: Readonly<Record<string, Provider>>;
   countCache: CountCache;
   versions: DataVersions;
   discoveryCache: DiscoveryCache;
@@ -126,7 +133,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerAuditRoutes(app, deps);
   if (deps.jobs) registerJobRoutes(app, { database: deps.database, jobs: deps.jobs, tenancy: deps.tenancy });
   for (const plugin of deps.registry.list()) {
-    registerEntityRoutes(app, plugin, deps);
+    // The model catalog keeps the Kubeflow API at the list and get paths (spec 03 §1).
+    if (plugin.name === MODEL_PLUGIN) registerModelRoutes(app, plugin, { ...deps, providers: () => deps.providers, maxSourceBytes: deps.fetchContext.maxBytes });
+    else registerEntityRoutes(app, plugin, deps);
     registerActionRoutes(app, plugin, deps);
     registerSourceRoutes(app, plugin, deps);
     registerSourceWriteRoutes(app, plugin, deps);

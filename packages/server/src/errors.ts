@@ -76,3 +76,21 @@ export class UsageError extends Error {
 export class StartupError extends Error {
   readonly exitCode = 1;
 }
+
+export class UnprocessableEntityError extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(422, 'unprocessable_entity', message, extra);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(413, 'payload_too_large', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}

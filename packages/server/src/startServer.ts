@@ -40,6 +40,7 @@ import { createHfProvider } from './providers/hfProvider.js';
 import { createHttpProvider } from './providers/httpProvider.js';
 import { createSecretResolver, type SecretResolver } from './providers/secretRefs.js';
 import type { FetchContext, Provider } from './providers/types.js';
+import { MODEL_PLUGIN, recomputeFilterOptions } from './modelCatalog/filterOptions.js';
 import { createYamlProvider } from './providers/yamlProvider.js';
 import { createConfigStore } from './sources/config-stores/createConfigStore.js';
 import { DbConfigStore } from './sources/config-stores/DbConfigStore.js';
@@ -231,6 +232,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }),
   });
 
+  const providers = createProviders(config, fetchContext, resolveSecret, contents, logger);
   const app = await buildApp({
     version: options.version,
     logger,
@@ -247,6 +249,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tenancy: { mode: config.tenancy.mode, allowList: config.tenancy.namespaces },
     corsAllowedOrigins: config.corsAllowedOrigins,
     sources,
+    fetchContext,
+    providers,
     countCache,
     versions,
     discoveryCache,
@@ -327,7 +331,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       db: database.db,
       registry,
       catalog: catalog,
-      providers: createProviders(config, fetchContext, resolveSecret, contents, logger),
+      providers,
       settings: {
         maxBytes: config.sourceLimits.maxSourceBytes,
         maxItemsPerSource: config.sourceLimits.maxItemsPerSource,
@@ -336,6 +340,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       metrics,
       versions,
       log: logger,
+      afterApply: new Map([[MODEL_PLUGIN, recomputeFilterOptions]]),
     });
     const db = database.db;
     healthTimer = watchPluginHealth(registry, discoveryCache);

@@ -21,7 +21,8 @@ const PROVIDER_TYPES = ['yaml', 'git', 'http', 'hf'];
 
 const TOP_LEVEL_KEYS = new Set(['apiVersion', 'kind', 'catalogs']);
 const SECTION_KEYS = new Set(['sources', 'labels', 'namedQueries']);
-const SOURCE_KEYS = new Set(['id', 'name', 'type', 'enabled', 'labels', 'properties', 'includedItems', 'excludedItems']);
+// `includedModels`/`excludedModels`: the model catalog's legacy names of the item patterns (spec 03 §4.4), merged into them.
+const SOURCE_KEYS = new Set(['id', 'name', 'type', 'enabled', 'labels', 'properties', 'includedItems', 'excludedItems', 'includedModels', 'excludedModels']);
 
 export interface SourcesDocument {
   apiVersion?: string;
@@ -244,15 +245,24 @@ class EnvelopeReader {
           source.enabled = this.boolean(value, fieldPath) ?? true;
           break;
         case 'labels':
+          source.labels = this.stringList(value, fieldPath);
+          break;
         case 'includedItems':
         case 'excludedItems':
-          source[key] = this.stringList(value, fieldPath);
+          source[key].push(...this.stringList(value, fieldPath));
+          break;
+        case 'includedModels':
+        case 'excludedModels':
+          source[key === 'includedModels' ? 'includedItems' : 'excludedItems'].push(...this.stringList(value, fieldPath));
           break;
         case 'properties':
           source.properties = this.plain(this.map(value, fieldPath)) as Record<string, unknown>;
           break;
       }
     }
+    // The legacy `properties.excludedModels` list (spec 03 §4.4).
+    const legacyExcluded = source.properties.excludedModels;
+    if (Array.isArray(legacyExcluded)) source.excludedItems.push(...legacyExcluded.filter((p): p is string => typeof p === 'string'));
     source.problems = sourceProblems(source);
     return source;
   }

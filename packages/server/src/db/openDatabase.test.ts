@@ -25,8 +25,8 @@ describeEachDatabase('migrations', (kind) => {
     const tables = rows.map((r) => r.table_name).sort();
     assert.deepEqual(tables, [
       'approval_decisions', 'approval_requests', 'asset_governance', 'asset_versions', 'audit_events',
-      'catalog_config_sections', 'catalog_entities', 'catalog_overlays', 'catalog_refresh_rate_limits', 'catalog_refresh_status',
-      'catalog_source_contents', 'catalog_source_revisions', 'env_bindings', 'refresh_jobs',
+      'catalog_config_sections', 'catalog_entities', 'catalog_entity_children', 'catalog_overlays', 'catalog_refresh_rate_limits',
+      'catalog_refresh_status', 'catalog_source_contents', 'catalog_source_revisions', 'env_bindings', 'model_filter_options', 'refresh_jobs',
     ]);
     for (const row of rows) {
       assert.equal(row.is_nullable, 'NO');

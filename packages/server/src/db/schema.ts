@@ -282,6 +282,30 @@ export interface RefreshRateLimitTable {
   last_allowed_at: Timestamp;
 }
 
+/** A child record of an entity (spec 03 §3.3 artifacts), replaced with its parent in the refresh transaction. */
+export interface EntityChildTable {
+  id: Generated<string>;
+  namespace: ColumnType<string, string | undefined, string>;
+  entity_id: string;
+  /** The declaring kind's `children.field`, e.g. `artifacts`. */
+  collection: string;
+  /** What keeps the row id across refreshes: the item's identity field, else `#<position>`. */
+  identity: string;
+  /** The identity field's value, when the item has one. */
+  name: string | null;
+  position: number;
+  doc: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The model plugin's filter options of one namespace, recomputed at the end of every model write (spec 03 §9.2). */
+export interface ModelFilterOptionsTable {
+  namespace: string;
+  options: Json<Record<string, unknown>>;
+  computed_at: Timestamp;
+}
+
 export interface MigrationLockTable {
   id: string;
   locked_at: Timestamp;
@@ -304,4 +328,6 @@ export interface Database {
   refresh_jobs: RefreshJobTable;
   catalog_refresh_rate_limits: RefreshRateLimitTable;
   migration_lock: MigrationLockTable;
+  catalog_entity_children: EntityChildTable;
+  model_filter_options: ModelFilterOptionsTable;
 }

@@ -28,7 +28,7 @@ export function capabilitiesV2(plugin: RegisteredPlugin, governance: GovernanceS
       description: kind.description,
       endpoints: {
         list: `${basePath}/${kind.plural}`,
-        get: `${basePath}/${kind.plural}/{name}`,
+        get: `${basePath}${kind.getPath ?? `/${kind.plural}/{name}`}`,
         action: `${basePath}/management/entities/{name}:action`,
       },
       fields: {

@@ -70,7 +70,8 @@ function validateFields(kind: KindDeclaration, at: string, fail: (path: string, 
     }
   });
   for (const [name, path] of Object.entries(kind.aliases ?? {})) {
-    if (!(path.split('.')[0] in properties)) fail(`${at}.aliases.${name}`, `points to "${path}", which is not a field`);
+    // Framework fields (sourceId, id, name, externalId) are valid targets too: legacy names such as `source_id`.
+    if (!(path.split('.')[0] in properties) && !['name', 'id', 'sourceId', 'externalId'].includes(path)) fail(`${at}.aliases.${name}`, `points to "${path}", which is not a field`);
   }
 }
 

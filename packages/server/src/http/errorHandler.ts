@@ -8,7 +8,14 @@ const CODE_BY_STATUS: Record<number, string> = {
   422: 'unprocessable_entity', 429: 'too_many_requests', 501: 'not_implemented', 503: 'service_unavailable',
 };
 
-/** Sends the error envelope of spec 00 §5.4 / 01 §7. */
+/** Reason phrases of the legacy `code` field (spec 03 §2). */
+const REASON_PHRASES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable',
+};
+
+/** Sends the error envelope of spec 00 §5.4 / 01 §7 (plus the legacy `code` on routes that ask for it). */
 export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -19,10 +26,11 @@ export function sendError(
 ): FastifyReply {
   // The envelope message is the audit event's reason (05 §4.2).
   request.audit?.enrich({ reason: message });
+  const legacy = request.routeOptions?.config?.legacyErrorCode === true ? { code: REASON_PHRASES[status] ?? 'Error' } : {};
   return reply
     .code(status)
     .type('application/json; charset=utf-8')
-    .send({ error: code, message, ...extra, requestId: request.id });
+    .send({ error: code, message, ...extra, ...legacy, requestId: request.id });
 }
 
 /**

@@ -55,3 +55,13 @@ declare module 'fastify' {
     plugin?: string;
   }
 }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Error bodies also carry the legacy `code` reason phrase (`Not Found`, …): the model catalog's
+     * Kubeflow-compatible routes (spec 03 §2).
+     */
+    legacyErrorCode?: boolean;
+  }
+}

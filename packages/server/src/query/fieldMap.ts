@@ -104,7 +104,7 @@ export class FieldMap {
   private readonly aliases: Record<string, string>;
   private readonly notFilterable: Set<string>;
 
-  constructor(kind: KindDeclaration) {
+  constructor(kind: Pick<KindDeclaration, 'schema' | 'aliases' | 'notFilterable'>) {
     this.properties = kind.schema.properties ?? {};
     this.aliases = kind.aliases ?? {};
     this.notFilterable = new Set(kind.notFilterable ?? []);

@@ -6,8 +6,8 @@ import { compileFilter, filterJoins } from './compileFilter.js';
 import { compileSearch } from './compileSearch.js';
 import { decodeCursor, encodeCursor, queryHash } from './cursor.js';
 import { fieldMapFor } from './fieldMap.js';
-import type { TableJoin } from './fieldSql.js';
-import { parseListParams, type ListParams } from './listParams.js';
+import type { FieldSqlContext, TableJoin } from './fieldSql.js';
+import { parseListParams, type ListParams, type ListRequest } from './listParams.js';
 import type { CountCache } from './CountCache.js';
 import { resolveOrdering, type Ordering } from './orderBy.js';
 import { parseFilterQuery } from './parser.js';
@@ -29,6 +29,99 @@ export interface ListEntitiesInput {
    * must change whenever the kind's data may have changed, so a cached count is never stale here.
    */
   counts?: { cache: CountCache; version: string };
+  /** Plugin-specific list semantics layered on the generic ones (the model plugin's legacy list, spec 03 §5). */
+  extension?: ListExtension;
+}
+
+interface MatchConditions {
+  /** Namespace, kind and sources: what the ordering indexes serve. */
+  base: RawBuilder<SqlBool>[];
+  /** The archived rule, `q` and `filterQuery`. */
+  selective: RawBuilder<SqlBool>[];
+  joins: Set<TableJoin>;
+  filter: CompiledFilter | undefined;
+  sourceIds: readonly string[];
+}
+
+/** The conditions of a list request; undefined when no source can match. */
+function matchConditions(input: ListEntitiesInput, request: ListRequest): MatchConditions | undefined {
+  const fields = fieldMapFor(input.kind);
+  const context = { defaultLifecycleState: input.defaultLifecycleState };
+  const filter = request.filterQuery === undefined ? undefined : compileListFilter(request.filterQuery, fields, context, input.extension);
+  const sourceIds = request.sourceIds
+    ? input.enabledSourceIds.filter((id) => request.sourceIds!.includes(id))
+    : input.enabledSourceIds;
+  if (sourceIds.length === 0) return undefined;
+  const joins = new Set<TableJoin>();
+  const base: RawBuilder<SqlBool>[] = [
+    sql<SqlBool>`e.namespace = ${input.namespace}::text AND e.plugin = ${input.plugin}::text AND e.kind = ${input.kind.kind}::text`,
+    sql<SqlBool>`e.source_id IN (${sql.join(sourceIds.map((id) => sql`${id}::text`))})`,
+  ];
+  // Served by the GIN index on link_keys (spec 02 §2.6: never a scan of documents).
+  if (request.references.length > 0) base.push(sql<SqlBool>`e.link_keys @> ${request.references}::text[]`);
+  const selective: RawBuilder<SqlBool>[] = [];
+  if (!request.includeArchived && !filter?.readsGovernanceState) {
+    selective.push(notArchived(input.defaultLifecycleState));
+  }
+  if (request.q !== undefined) {
+    selective.push(compileSearch(request.q, input.kind, fields, context));
+    joins.add('overlay');
+  }
+  if (filter) {
+    selective.push(filter.condition);
+    for (const join of filter.joins) joins.add(join);
+  }
+  return { base, selective, joins, filter, sourceIds };
+}
+
+/**
+ * Every entity matching a list request's conditions (ordering and paging parameters are ignored),
+ * as `(id, name)`: the candidates of list modes that order in the application (spec 03 §5.4).
+ */
+export async function listMatchingEntities(
+  db: Kysely<Database>,
+  input: ListEntitiesInput,
+): Promise<{ request: ListRequest; matches: { id: string; name: string }[] }> {
+  const request = parseListParams(input.params, input.referenceKinds, input.extension?.defaultPageSize);
+  const conditions = matchConditions(input, request);
+  if (!conditions) return { request, matches: [] };
+  const { rows } = await sql<{ id: string; name: string }>`SELECT e.id, e.name FROM catalog_entities AS e
+    ${conditions.joins.has('overlay') ? joinOn('catalog_overlays', 'o') : sql``}
+    ${conditions.joins.has('governance') ? joinOn('asset_governance', 'g') : sql``}
+    WHERE ${sql.join([...conditions.base, ...conditions.selective], sql` AND `)}`.execute(db);
+  return { request, matches: rows };
+}
+
+/** Full list rows (document, overlay, governance state) of the given entity ids, in no particular order. */
+export async function entityRowsById(db: Kysely<Database>, ids: readonly string[], defaultLifecycleState: string): Promise<EntityListRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<EntityListRow>`
+    SELECT ${LISTED_COLUMNS}, o.tags, o.annotations, o.lifecycle,
+      COALESCE(g.lifecycle_state, ${defaultLifecycleState}::text) AS governance_state
+    FROM catalog_entities AS e
+    ${joinOn('catalog_overlays', 'o')}
+    ${joinOn('asset_governance', 'g')}
+    WHERE e.id = ANY(${`{${ids.join(',')}}`}::bigint[])`.execute(db);
+  return rows;
+}
+
+/** A compiled filterQuery: the condition, the tables it reads, and whether it names the governance state. */
+export interface CompiledFilter {
+  condition: RawBuilder<SqlBool>;
+  joins: ReadonlySet<TableJoin>;
+  readsGovernanceState: boolean;
+}
+
+export interface ListExtension {
+  /** Compiles `filterQuery` in place of the kind's field map (e.g. conditions on child records). */
+  compileFilter?: (filterQuery: string) => CompiledFilter;
+  /**
+   * Resolves an orderBy value before the generic names; `from` is joined to the entity table
+   * (aliased `e`) when the sort key needs it. Undefined means "not mine".
+   */
+  ordering?: (orderBy: string, descending: boolean, filterQuery: string | undefined) => { ordering: Ordering; from?: RawBuilder<unknown> } | undefined;
+  /** Page size when `pageSize` is absent (legacy lists: 10). */
+  defaultPageSize?: number;
 }
 
 /** An entity row with its overlay and its governance state (the default state when it has no record). */
@@ -58,11 +151,11 @@ export interface EntityListPage {
  * order. Two statements, run concurrently: the page and the count.
  */
 export async function listEntities(db: Kysely<Database>, input: ListEntitiesInput): Promise<EntityListPage> {
-  const request = parseListParams(input.params, input.referenceKinds);
+  const request = parseListParams(input.params, input.referenceKinds, input.extension?.defaultPageSize);
   const fields = fieldMapFor(input.kind);
   const context = { defaultLifecycleState: input.defaultLifecycleState };
-  const ordering = resolveOrdering(request.orderBy, request.descending, fields, context);
-  const filter = request.filterQuery === undefined ? undefined : bindFilter(parseFilterQuery(request.filterQuery), fields);
+  const custom = input.extension?.ordering?.(request.orderBy, request.descending, request.filterQuery);
+  const ordering = custom?.ordering ?? resolveOrdering(request.orderBy, request.descending, fields, context);
   const hash = queryHash([
     input.namespace, input.plugin, input.kind.kind, request.filterQuery ?? null, request.q ?? null,
     request.orderBy, request.descending, request.sourceIds ?? null, request.includeArchived, request.references,
@@ -70,41 +163,26 @@ export async function listEntities(db: Kysely<Database>, input: ListEntitiesInpu
   const after = request.pageToken === undefined
     ? undefined
     : ordering.after(ordering.parseKey(decodeCursor(request.pageToken, hash)));
+  const conditions = matchConditions(input, request);
+  if (!conditions) return { rows: [], totalSize: 0, pageSize: request.pageSize, nextPageToken: '' };
+  const { base, selective, filter, sourceIds } = conditions;
+  const joins = new Set<TableJoin>([...ordering.joins, ...conditions.joins]);
 
-  const sourceIds = request.sourceIds
-    ? input.enabledSourceIds.filter((id) => request.sourceIds!.includes(id))
-    : input.enabledSourceIds;
-  if (sourceIds.length === 0) return { rows: [], totalSize: 0, pageSize: request.pageSize, nextPageToken: '' };
-
-  const joins = new Set<TableJoin>(ordering.joins);
-  const base: RawBuilder<SqlBool>[] = [
-    sql<SqlBool>`e.namespace = ${input.namespace}::text AND e.plugin = ${input.plugin}::text AND e.kind = ${input.kind.kind}::text`,
-    sql<SqlBool>`e.source_id IN (${sql.join(sourceIds.map((id) => sql`${id}::text`))})`,
-  ];
-  // Served by the GIN index on link_keys (spec 02 §2.6: never a scan of documents).
-  if (request.references.length > 0) base.push(sql<SqlBool>`e.link_keys @> ${request.references}::text[]`);
-  const selective: RawBuilder<SqlBool>[] = [];
-  if (!request.includeArchived && !(filter && referencesSource(filter, 'governanceState'))) {
-    selective.push(notArchived(input.defaultLifecycleState));
-  }
-  if (request.q !== undefined) {
-    selective.push(compileSearch(request.q, input.kind, fields, context));
-    joins.add('overlay');
-  }
-  if (filter) {
-    selective.push(compileFilter(filter, context));
-    for (const join of filterJoins(filter)) joins.add(join);
-  }
   // Only the tables the conditions and sort keys read are joined before ordering and counting.
   const from = sql`catalog_entities AS e
     ${joins.has('overlay') ? joinOn('catalog_overlays', 'o') : sql``}
-    ${joins.has('governance') ? joinOn('asset_governance', 'g') : sql``}`;
+    ${joins.has('governance') ? joinOn('asset_governance', 'g') : sql``}
+    ${custom?.from ?? sql``}`;
   const where = sql.join([...base, ...selective], sql` AND `);
   const query: PageQuery = { db, ordering, from, base, selective, after, limit: request.pageSize + 1, defaultLifecycleState: input.defaultLifecycleState };
 
   const countKey = input.counts ? JSON.stringify([hash, sourceIds, input.counts.version]) : undefined;
   const cachedCount = countKey === undefined ? undefined : input.counts!.cache.get(countKey);
-  const countQuery = sql<{ total: number }>`SELECT count(*)::int AS total FROM ${from} WHERE ${where}`;
+  // The sort key's join never changes which rows match.
+  const countFrom = custom?.from ? sql`catalog_entities AS e
+    ${joins.has('overlay') ? joinOn('catalog_overlays', 'o') : sql``}
+    ${joins.has('governance') ? joinOn('asset_governance', 'g') : sql``}` : from;
+  const countQuery = sql<{ total: number }>`SELECT count(*)::int AS total FROM ${countFrom} WHERE ${where}`;
   // A filter or search makes the planner's row estimates unreliable (JSON expressions); when an
   // index delivers the order, walking it in chunks finds the page without scanning the kind.
   const walk = ordering.indexed && (filter !== undefined || request.q !== undefined);
@@ -122,6 +200,12 @@ export async function listEntities(db: Kysely<Database>, input: ListEntitiesInpu
     pageSize: request.pageSize,
     nextPageToken,
   };
+}
+
+function compileListFilter(filterQuery: string, fields: ReturnType<typeof fieldMapFor>, context: FieldSqlContext, extension: ListExtension | undefined): CompiledFilter {
+  if (extension?.compileFilter) return extension.compileFilter(filterQuery);
+  const bound = bindFilter(parseFilterQuery(filterQuery), fields);
+  return { condition: compileFilter(bound, context), joins: filterJoins(bound), readsGovernanceState: referencesSource(bound, 'governanceState') };
 }
 
 interface PageQuery {

@@ -39,11 +39,11 @@ export const MAX_Q_LENGTH = 256;
  * Validates the raw list parameters with the exact messages of spec 01 §10.3. An empty value counts
  * as absent, because clients that forward every parameter send `?q=&orderBy=`.
  */
-export function parseListParams(params: ListParams, referenceKinds: readonly string[] = []): ListRequest {
+export function parseListParams(params: ListParams, referenceKinds: readonly string[] = [], defaultPageSize = DEFAULT_PAGE_SIZE): ListRequest {
   const given = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
   const pageSizeText = given(params.pageSize);
-  let pageSize = DEFAULT_PAGE_SIZE;
+  let pageSize = defaultPageSize;
   if (pageSizeText !== undefined) {
     if (!/^[0-9]+$/.test(pageSizeText) || /^0+$/.test(pageSizeText)) {
       throw new BadRequestError(`pageSize must be an integer between 1 and ${MAX_PAGE_SIZE}`);

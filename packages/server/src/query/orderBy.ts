@@ -7,15 +7,15 @@ import { isStorableText } from './textValues.js';
 
 type Sql = RawBuilder<unknown>;
 
-type KeyType = 'text' | 'numeric' | 'boolean' | 'bigint';
+export type KeyType = 'text' | 'numeric' | 'boolean' | 'bigint';
 
-interface SortPart {
+export interface SortPart {
   expression: Sql;
   type: KeyType;
 }
 
 /** One sort field: its parts (a string sorts by its lower-cased form, then exactly) share presence. */
-interface SortGroup {
+export interface SortGroup {
   parts: SortPart[];
   /** Missing values sort last in both directions (spec 01 §10.5). */
   nullable: boolean;
@@ -172,6 +172,12 @@ export function resolveOrdering(orderBy: string, descending: boolean, fields: Fi
   return new Ordering(fieldGroup(field, descending, context), new Set(join ? [join] : []));
 }
 
+/** The ordering by one resolved single-valued field (plugins resolving names of their own, spec 03 §5.3). */
+export function fieldOrdering(field: ResolvedField, descending: boolean, context: FieldSqlContext): Ordering {
+  const join = joinFor(field);
+  return new Ordering(fieldGroup(field, descending, context), new Set(join ? [join] : []));
+}
+
 function fieldGroup(field: ResolvedField, descending: boolean, context: FieldSqlContext): SortGroup {
   switch (field.source.kind) {
     case 'name':
@@ -211,7 +217,7 @@ function caseInsensitive(expression: Sql): SortPart[] {
  * Strings order by code point whatever the database's default collation, so PGlite and every
  * PostgreSQL deployment return the same order (and an index declared with COLLATE "C" serves it).
  */
-function textPart(expression: Sql): SortPart {
+export function textPart(expression: Sql): SortPart {
   return { expression: sql`${expression} COLLATE "C"`, type: 'text' };
 }
 

@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { ChildCollectionDecl } from '@catalog/framework';
 import type { BaseLogger } from 'pino';
 import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
@@ -66,6 +67,12 @@ export interface RefreshSettings {
 }
 
 const MAX_INGEST_ERRORS = 100;
+/**
+ * A refresh changing this many entities refreshes the planner statistics: right after a bulk load
+ * autovacuum has not run yet, and row estimates of 1 turn semi-joins over child rows into nested
+ * loops that take seconds.
+ */
+const ANALYZE_AFTER_ROWS = 1000;
 
 /**
  * Refreshes sources: fetch through the source's provider, parse and validate every entry, and apply
@@ -86,6 +93,11 @@ export class SourceRefresher {
       metrics: Metrics;
       versions: DataVersions;
       log: BaseLogger;
+      /**
+       * Per plugin: work run at the end of every refresh transaction that changed its entities, in
+       * that transaction (the model plugin's filter-options snapshot, spec 03 §9.2).
+       */
+      afterApply?: ReadonlyMap<string, (trx: Transaction<Database>, namespace: string) => Promise<void>>;
     },
   ) {}
 
@@ -151,6 +163,7 @@ export class SourceRefresher {
           outcome.unchanged += counts.unchanged;
           outcome.entityCount += entities.length + counts.kept;
         }
+        if (outcome.added + outcome.updated + outcome.removed > 0) await this.deps.afterApply?.get(plugin.name)?.(trx, namespace);
         outcome.durationNs = Number(process.hrtime.bigint() - started);
         await this.writeStatus(trx, key, {
           state: outcome.rejectedCount > 0 ? 'partially_available' : 'available',
@@ -159,6 +172,7 @@ export class SourceRefresher {
         checkAborted();
         await options.beforeCommit?.(trx, outcome);
       });
+      if (outcome.added + outcome.updated + outcome.removed >= ANALYZE_AFTER_ROWS) await this.analyze();
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
       return finish();
     } catch (error) {
@@ -276,7 +290,7 @@ export class SourceRefresher {
         for (const item of result.ingestErrors) reject(item);
         const entities = perKind.get(kind.decl.kind)!;
         for (const entry of result.accepted) {
-          entities.push({ name: entry.name, doc: entry.doc, provenance: document.provenance, links: extractLinks(kind.decl.references, entry.doc) });
+          entities.push({ ...splitChildren(kind.decl.children, entry.doc), name: entry.name, provenance: document.provenance, links: extractLinks(kind.decl.references, entry.doc) });
         }
         accepted += result.accepted.length;
       }
@@ -292,6 +306,14 @@ export class SourceRefresher {
       throw new IngestFailure(`source produced more than ${this.deps.settings.maxItemsPerSource} entities`);
     }
     return perKind;
+  }
+
+  private async analyze(): Promise<void> {
+    try {
+      await sql`ANALYZE catalog_entities, catalog_entity_children`.execute(this.deps.db);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'ANALYZE after a large refresh failed');
+    }
   }
 
   private previousRefresh(key: { namespace: string; plugin: string; sourceId: string }) {
@@ -398,6 +420,22 @@ export class SourceRefresher {
 
 function sourceKeyText(key: { namespace: string; plugin: string; sourceId: string }): string {
   return `${key.namespace}/${key.plugin}/${key.sourceId}`;
+}
+
+/**
+ * Takes a kind's child collection out of the validated entry: the entity is stored and served without
+ * it, its items become child rows identified by their identity field or, lacking one, their position.
+ */
+export function splitChildren(decl: ChildCollectionDecl | undefined, doc: Record<string, unknown>): Pick<EntityToApply, 'doc' | 'children'> {
+  // An entry without the field has no children (any stored earlier are deleted).
+  if (!decl) return { doc };
+  const { [decl.field]: list, ...rest } = doc;
+  const items = (Array.isArray(list) ? list : []).map((item: Record<string, unknown>, index) => {
+    const identity = decl.identityField !== undefined ? item[decl.identityField] : undefined;
+    const name = typeof identity === 'string' ? identity : null;
+    return { identity: name !== null ? `=${name}` : `#${index}`, name, doc: item };
+  });
+  return { doc: rest, children: { collection: decl.field, items } };
 }
 
 /** An ingest failure of a whole refresh (document-level error, every entry rejected, too many entries). */

@@ -6,9 +6,17 @@ import { contentDigest } from '../ingest/digest.js';
 
 export interface EntityToApply {
   name: string;
+  /** The entity as served: without its child collection. */
   doc: Record<string, unknown>;
   provenance: Record<string, unknown>;
   links: EntityLink[];
+  /** Child records (kind `children` declaration); part of the content digest, stored as child rows. */
+  children?: ChildrenToApply;
+}
+
+export interface ChildrenToApply {
+  collection: string;
+  items: { identity: string; name: string | null; doc: Record<string, unknown> }[];
 }
 
 export interface ApplyCounts {
@@ -53,8 +61,10 @@ export async function applyKindEntities(
   const inserts: (Row & { name: string })[] = [];
   const updates: (Row & { id: string })[] = [];
   let unchanged = 0;
+  const withChildren: { id?: string; name: string; children: ChildrenToApply }[] = [];
   for (const entity of entities) {
-    const digest = contentDigest(entity.doc);
+    // Children count toward the digest, so a change in one artifact rewrites the model and its artifacts.
+    const digest = contentDigest(entity.children ? { doc: entity.doc, children: entity.children } : entity.doc);
     const links = JSON.stringify(entity.links);
     const current = byName.get(entity.name);
     byName.delete(entity.name);
@@ -66,12 +76,14 @@ export async function applyKindEntities(
     const row = { doc: JSON.stringify(entity.doc), digest, provenance: JSON.stringify(entity.provenance), links, link_keys: linkKeys(entity.links) };
     if (current) updates.push({ id: current.id, ...row });
     else inserts.push({ name: entity.name, ...row });
+    if (entity.children) withChildren.push({ id: current?.id, name: entity.name, children: entity.children });
   }
   const vanished = [...byName.values()];
   const removedIds = vanished.filter((row) => !keep(row.name)).map((row) => row.id);
 
+  const insertedIds = new Map<string, string>();
   for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
-    await trx
+    const inserted = await trx
       .insertInto('catalog_entities')
       .values(
         inserts.slice(i, i + INSERT_BATCH).map((row) => ({
@@ -88,7 +100,9 @@ export async function applyKindEntities(
           link_keys: row.link_keys,
         })),
       )
+      .returning(['id', 'name'])
       .execute();
+    for (const row of inserted) insertedIds.set(row.name, row.id);
   }
   for (let i = 0; i < updates.length; i += UPDATE_BATCH) {
     const values = sql.join(
@@ -104,7 +118,38 @@ export async function applyKindEntities(
   if (removedIds.length > 0) {
     await sql`DELETE FROM catalog_entities WHERE id = ANY(${toBigintArray(removedIds)}::bigint[])`.execute(trx);
   }
+  await replaceChildren(trx, key.namespace, withChildren.map((entity) => ({ entityId: entity.id ?? insertedIds.get(entity.name)!, children: entity.children })));
   return { added: inserts.length, updated: updates.length, removed: removedIds.length, unchanged, kept: vanished.length - removedIds.length };
+}
+
+/**
+ * Writes the child rows of inserted and changed entities: rows whose identity remains keep their id
+ * (and creation time), vanished ones are deleted. Children of removed entities go with them (FK cascade).
+ */
+async function replaceChildren(
+  trx: Transaction<Database>,
+  namespace: string,
+  entities: readonly { entityId: string; children: ChildrenToApply }[],
+): Promise<void> {
+  if (entities.length === 0) return;
+  const rows = entities.flatMap(({ entityId, children }) =>
+    children.items.map((item, position) => ({ entityId, collection: children.collection, identity: item.identity, name: item.name, position, doc: JSON.stringify(item.doc) })),
+  );
+  const entityIds = toBigintArray(entities.map((entity) => entity.entityId));
+  await sql`DELETE FROM catalog_entity_children AS c
+    WHERE c.namespace = ${namespace}::text AND c.entity_id = ANY(${entityIds}::bigint[])
+      AND (c.entity_id, c.collection, c.identity) NOT IN (
+        SELECT * FROM unnest(${toBigintArray(rows.map((r) => r.entityId))}::bigint[], ${rows.map((r) => r.collection)}::text[], ${rows.map((r) => r.identity)}::text[]))`.execute(trx);
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    const values = sql.join(
+      rows.slice(i, i + INSERT_BATCH).map((r) => sql`(${namespace}::text, ${r.entityId}::bigint, ${r.collection}::text, ${r.identity}::text, ${r.name}::text, ${r.position}::int, ${r.doc}::jsonb)`),
+    );
+    await sql`INSERT INTO catalog_entity_children AS c (namespace, entity_id, collection, identity, name, position, doc)
+      VALUES ${values}
+      ON CONFLICT (namespace, entity_id, collection, identity) DO UPDATE
+        SET name = excluded.name, position = excluded.position, doc = excluded.doc,
+          updated_at = CASE WHEN c.doc = excluded.doc THEN c.updated_at ELSE now() END`.execute(trx);
+  }
 }
 
 /** PostgreSQL array literal for an id list (ids are decimal strings, so no quoting is needed). */
