@@ -414,7 +414,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clearInterval(reconcileTimer);
       clearInterval(healthTimer);
       scheduler?.stop();
-      refresher?.abortFetches('server is shutting down');
       await retention?.stop();
       await approvalSweeper.stop();
       // Running jobs share the grace period with in-flight requests (spec 05 §7.5).
@@ -425,6 +424,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       });
       await Promise.all([withDeadline(app.close(), graceMs).catch(() => undefined), workers?.stop(grace)]);
       clearTimeout(graceTimer);
+      // Jobs were re-queued by their workers above; what still fetches (scheduled syncs) stops now.
+      refresher?.abortFetches('server is shutting down');
       await started.catch(() => undefined);
       await maintenance?.stop();
       // Released before the database closes, so a follower takes over within one retry period (05 §7.5).
