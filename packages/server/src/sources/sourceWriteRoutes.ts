@@ -100,7 +100,8 @@ export function registerSourceWriteRoutes(app: FastifyInstance, plugin: Register
     },
   });
 
-  app.delete(`${base}/sources/:id`, {
+  // A source id never holds `:`, so `sources/{id}:verb` with an unknown verb is a 404, not a 405 of this route.
+  app.delete(`${base}/sources/${ID_SEGMENT}`, {
     config: { ...route, authz: { resource: 'catalogsources', verb: 'delete' }, audit: { action: 'delete' } },
     schema: {
       operationId: `delete_${plugin.name}_source`,
