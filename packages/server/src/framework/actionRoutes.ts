@@ -109,14 +109,7 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
         };
       }
       const outcome = await runPluginAction(plugin, id, { namespace, plugin: plugin.name, kind: plugin.kinds[0].decl.kind, target: sourceId, dryRun }, params);
-      return {
-        action: id,
-        actionId: id,
-        status: dryRun ? 'dry-run' : (outcome.status ?? 'completed'),
-        dryRun,
-        ...(outcome.message ? { message: outcome.message } : {}),
-        ...(outcome.data !== undefined ? { data: outcome.data } : {}),
-      };
+      return actionResponse(id, dryRun, outcome);
     },
   });
 
@@ -154,14 +147,7 @@ export function registerActionRoutes(app: FastifyInstance, plugin: RegisteredPlu
       } else {
         outcome = await runPluginAction(plugin, id, { ...asset, target: name, entity: serializeEntity(entity, defaultState), dryRun }, params);
       }
-      return {
-        action: id,
-        actionId: id,
-        status: dryRun ? 'dry-run' : (outcome.status ?? 'completed'),
-        dryRun,
-        ...(outcome.message ? { message: outcome.message } : {}),
-        ...(outcome.data !== undefined ? { data: outcome.data } : {}),
-      };
+      return actionResponse(id, dryRun, outcome);
     },
   });
 }
@@ -225,4 +211,16 @@ async function runPluginAction(
     }
     throw error;
   }
+}
+
+/** The ActionResult body of an executed (or dry-run) action, for both scopes (04 §4.7). */
+function actionResponse(id: string, dryRun: boolean, outcome: { status?: string; message?: string; data?: unknown }) {
+  return {
+    action: id,
+    actionId: id,
+    status: dryRun ? 'dry-run' : (outcome.status ?? 'completed'),
+    dryRun,
+    ...(outcome.message ? { message: outcome.message } : {}),
+    ...(outcome.data !== undefined ? { data: outcome.data } : {}),
+  };
 }

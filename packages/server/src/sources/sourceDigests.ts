@@ -9,16 +9,7 @@ export function dataConfigDigest(source: Pick<SourceConfig, 'type' | 'properties
 }
 
 /** One source's configuration as stored and recorded in revisions (spec 04 §10.1): references unresolved, no `content`. */
-export interface SourceSnapshot {
-  id: string;
-  name: string;
-  type: string;
-  enabled: boolean;
-  labels: string[];
-  properties: Record<string, unknown>;
-  includedItems: string[];
-  excludedItems: string[];
-}
+export type SourceSnapshot = Pick<SourceConfig, 'id' | 'name' | 'type' | 'enabled' | 'labels' | 'properties' | 'includedItems' | 'excludedItems'>;
 
 export function sourceSnapshot(source: SourceSnapshot): SourceSnapshot {
   const { id, name, type, enabled, labels, properties, includedItems, excludedItems } = source;
