@@ -1,8 +1,7 @@
 import { crc32 } from 'node:zlib';
 import pg from 'pg';
-import type { ComponentStatus } from '../health/readiness.js';
-import { ElectorState, jittered, type ElectionTimings, type ElectorLog } from './ElectorState.js';
-import type { LeaderElector } from './Leadership.js';
+import { CampaigningElector } from './CampaigningElector.js';
+import type { ElectionTimings, ElectorLog } from './ElectorState.js';
 
 export interface AdvisoryLockElectorOptions extends ElectionTimings {
   /** A direct connection (session advisory locks do not survive transaction-pooling proxies). */
@@ -22,43 +21,17 @@ export function leaderLockKey(leaseName: string): number {
  * leading. The leader pings its session every retry period and steps down when no ping succeeds
  * within the renew deadline (the database drops the lock with the session).
  */
-export class AdvisoryLockElector implements LeaderElector {
-  readonly backend = 'postgres' as const;
-  private readonly state: ElectorState;
+export class AdvisoryLockElector extends CampaigningElector {
   private readonly key: number;
   private client: pg.Client | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private attempt: Promise<void> = Promise.resolve();
   private lastPing = 0;
 
   constructor(private readonly options: AdvisoryLockElectorOptions) {
-    this.state = new ElectorState(options.identity, 'postgres', options.log);
+    super('postgres', options.identity, options.log, options.retryPeriodMs);
     this.key = leaderLockKey(options.leaseName);
   }
 
-  runsSingletonTasks(): boolean {
-    return this.state.leading;
-  }
-
-  status(): ComponentStatus {
-    return this.state.status();
-  }
-
-  onChange(listener: (leading: boolean) => void): void {
-    this.state.onChange(listener);
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.attempt;
+  protected async release(): Promise<void> {
     const client = this.client;
     this.client = null;
     if (this.state.leading) {
@@ -68,16 +41,7 @@ export class AdvisoryLockElector implements LeaderElector {
     await client?.end().catch(() => undefined);
   }
 
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.attempt = this.tick().finally(() => {
-        if (this.running) this.schedule(jittered(this.options.retryPeriodMs));
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
+  protected async campaign(): Promise<void> {
     try {
       const client = await this.session();
       if (this.state.leading) {

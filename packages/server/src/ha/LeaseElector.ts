@@ -1,8 +1,7 @@
 import type { V1Lease } from '@kubernetes/client-node';
-import type { ComponentStatus } from '../health/readiness.js';
 import type { KubeClient } from '../kube/KubeClient.js';
-import { ElectorState, jittered, type ElectionTimings, type ElectorLog } from './ElectorState.js';
-import type { LeaderElector } from './Leadership.js';
+import { CampaigningElector } from './CampaigningElector.js';
+import type { ElectionTimings, ElectorLog } from './ElectorState.js';
 
 export interface LeaseElectorOptions extends ElectionTimings {
   client: Pick<KubeClient, 'readLease' | 'createLease' | 'replaceLease'>;
@@ -16,12 +15,7 @@ export interface LeaseElectorOptions extends ElectionTimings {
  * Leader election through a `coordination.k8s.io/v1` Lease: the standard Kubernetes algorithm
  * (client-go's leaderelection), ported, since the JavaScript client ships none (spec 05 §7.3).
  */
-export class LeaseElector implements LeaderElector {
-  readonly backend = 'lease' as const;
-  private readonly state: ElectorState;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private attempt: Promise<void> = Promise.resolve();
+export class LeaseElector extends CampaigningElector {
   /** The last Lease this replica wrote or read, for conditional writes. */
   private lease: V1Lease | null = null;
   /** The holder and renew time last seen, and when they last changed on the local clock. */
@@ -29,32 +23,11 @@ export class LeaseElector implements LeaderElector {
   private lastRenewal = 0;
 
   constructor(private readonly options: LeaseElectorOptions) {
-    this.state = new ElectorState(options.identity, 'lease', options.log);
+    super('lease', options.identity, options.log, options.retryPeriodMs);
   }
 
-  runsSingletonTasks(): boolean {
-    return this.state.leading;
-  }
-
-  status(): ComponentStatus {
-    return this.state.status();
-  }
-
-  onChange(listener: (leading: boolean) => void): void {
-    this.state.onChange(listener);
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule(0);
-  }
-
-  /** Stops campaigning; a leader releases the Lease so a follower takes over within one retry period. */
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.attempt;
+  /** A leader releases the Lease (empty holder, 1 s duration) so a follower takes over at once. */
+  protected async release(): Promise<void> {
     if (!this.state.leading || !this.lease) return;
     this.state.set(false, null);
     try {
@@ -68,20 +41,11 @@ export class LeaseElector implements LeaderElector {
     }
   }
 
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.attempt = this.tryAcquireOrRenew().finally(() => {
-        if (this.running) this.schedule(jittered(this.options.retryPeriodMs));
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
   private callTimeoutMs(): number {
     return Math.max(this.options.retryPeriodMs, 1000);
   }
 
-  private async tryAcquireOrRenew(): Promise<void> {
+  protected async campaign(): Promise<void> {
     const { client, namespace, name, identity } = this.options;
     const timeout = this.callTimeoutMs();
     try {
