@@ -6,6 +6,10 @@ declare module 'autocannon' {
     non2xx: number;
   }
   type Instance = EventEmitter & PromiseLike<Result>;
-  function autocannon(options: { url: string; connections: number; duration: number; headers?: Record<string, string> }): Instance;
+  interface Request { method?: string; path?: string; headers?: Record<string, string> }
+  function autocannon(options: {
+    url: string; connections: number; duration: number; headers?: Record<string, string>;
+    requests?: { setupRequest?: (request: Request) => Request }[];
+  }): Instance;
   export default autocannon;
 }

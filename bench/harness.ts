@@ -58,10 +58,14 @@ export interface LoadResult {
   requests: number;
 }
 
-/** 20 connections for `duration` seconds; percentiles computed from every response time. */
-export async function load(url: string, duration: number, headers: Record<string, string> = {}): Promise<LoadResult> {
+/**
+ * 20 connections for `duration` seconds; percentiles computed from every response time. `path`, when given, is asked for the path of every request (e.g. distinct queries that no response
+ * cache can answer); otherwise every request is `url`.
+ */
+export async function load(url: string, duration: number, headers: Record<string, string> = {}, path?: () => string): Promise<LoadResult> {
   const latencies: number[] = [];
-  const instance = autocannon({ url, connections: 20, duration, headers });
+  const requests = path ? [{ setupRequest: (request: { path?: string }) => ({ ...request, path: path() }) }] : undefined;
+  const instance = autocannon({ url, connections: 20, duration, headers, requests });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   const result = await instance;
   latencies.sort((a, b) => a - b);

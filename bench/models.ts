@@ -2,8 +2,9 @@
  * The model catalog benchmark (`npm run bench:models`): generates 10,000 models × 5 artifacts over
  * five sources, starts the built server on PGlite and on PostgreSQL, and measures with autocannon at
  * 20 connections the p95 of `GET /models?filterQuery=…&orderBy=ACCURACY` and of
- * `GET /models/filter_options` (targets on PostgreSQL: 50 ms and 100 ms), then the uncached cost of the
- * list (20 sequential requests that miss the list cache).
+ * `GET /models/filter_options` (targets on PostgreSQL: 50 ms and 100 ms), then the same list with a
+ * distinct query per request, which no response or count cache can answer (20 connections, then 20
+ * sequential requests): the honest cost of the query path.
  * Options: --models <n>, --artifacts <n>, --sources <n>, --duration <s>, --databases pglite,postgres.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,15 +60,25 @@ async function benchDatabase(database: 'pglite' | 'postgres', dir: string, durat
       await load(url, 2);
       rows.push({ database, endpoint, ...(await load(url, duration)) });
     }
-    // Distinct page sizes miss the list cache: the cost of computing an answer, one request at a time.
-    const uncached: number[] = [];
-    for (let pageSize = 11; pageSize <= 30; pageSize++) {
+    // Every request below is a distinct query (a never-matching name condition with a counter), so
+    // neither the list answer cache nor the count cache can answer it: the cost of the query path.
+    let nonce = 0;
+    const listPath = new URL(urls['models?filterQuery&orderBy=ACCURACY']);
+    const uncachedPath = () => {
+      const query = new URLSearchParams(listPath.search);
+      query.set('filterQuery', `${MODEL_FILTER} AND name != 'bench-nonce-${++nonce}'`);
+      return `${listPath.pathname}?${query}`;
+    };
+    await load(server.url, 2, {}, uncachedPath);
+    rows.push({ database, endpoint: 'models?filterQuery&orderBy=ACCURACY, uncached', ...(await load(server.url, duration, {}, uncachedPath)) });
+    const sequential: number[] = [];
+    for (let i = 0; i < 20; i++) {
       const started = performance.now();
-      await (await fetch(urls['models?filterQuery&orderBy=ACCURACY'].replace('models?', `models?pageSize=${pageSize}&`))).json();
-      uncached.push(performance.now() - started);
+      await (await fetch(`${server.url}${uncachedPath()}`)).json();
+      sequential.push(performance.now() - started);
     }
-    uncached.sort((a, b) => a - b);
-    rows.push({ database, endpoint: 'models?filterQuery&orderBy=ACCURACY, uncached, sequential', p50: uncached[10], p95: uncached[19], requests: uncached.length });
+    sequential.sort((a, b) => a - b);
+    rows.push({ database, endpoint: 'models?filterQuery&orderBy=ACCURACY, uncached, sequential', p50: sequential[10], p95: sequential[19], requests: sequential.length });
     return { msToReady, msToLoaded, total, rows };
   } finally {
     await stop(server.child);

