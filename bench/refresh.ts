@@ -54,7 +54,8 @@ async function benchOnce(kind: 'pglite' | 'postgres', sourcesPath: string) {
     catalog.setNamespace('default', parseSourcesDocument(readFileSync(sourcesPath, 'utf8'), sourcesPath));
     const fetchContext = { baseDir: dirname(sourcesPath), dataRoots: [dirname(sourcesPath)], maxBytes: 64 * 1024 * 1024 };
     const refresher = new SourceRefresher({
-      db: database.db, registry, catalog, providers: { yaml: createYamlProvider(fetchContext) },
+      db: database.db, registry, catalog, // The benchmark's source is a file: no managed content to read.
+      providers: { yaml: createYamlProvider(fetchContext, async () => undefined) },
       settings: { maxBytes: fetchContext.maxBytes, maxItemsPerSource: 1_000_000, refreshTimeoutSeconds: 600 },
       metrics: createMetrics(), versions: new DataVersions(), log,
     });
