@@ -14,6 +14,8 @@ interface Team {
   prompt: string;
   /** Filled once the team's own write has been audited. */
   eventId: string;
+  /** The team's own refresh job. */
+  jobId: string;
   requestId: string;
 }
 
@@ -29,6 +31,9 @@ interface IsolationRow {
 }
 
 const post = (url: string, body: unknown): Pick<InjectOptions, 'method' | 'url' | 'payload'> => ({ method: 'POST', url, payload: JSON.stringify(body) });
+const JOBS = '/api/jobs/v1alpha1/refresh';
+const GOV = '/api/governance/v1alpha1';
+const asset = (owner: Team) => `${GOV}/assets/mcp/McpServer/${owner.entity}`;
 
 const ROWS: IsolationRow[] = [
   { family: 'plugin discovery', request: () => ({ url: '/api/plugins' }), expect: 'absent' },
@@ -45,6 +50,25 @@ const ROWS: IsolationRow[] = [
   { family: 'audit list', request: () => ({ url: `${EVENTS}?pageSize=100` }), expect: 'absent' },
   { family: 'audit list filtered by the owner\'s request', request: (_, owner) => ({ url: `${EVENTS}?requestId=${owner.requestId}` }), expect: 'absent' },
   { family: 'audit get', request: (_, owner) => ({ url: `${EVENTS}/${owner.eventId}` }), expect: 'not_found' },
+  { family: 'validate-source naming the owner\'s source id', request: (_, owner) => post(`${MCP}/management/validate-source`, { id: owner.sourceId, name: 'x', type: 'yaml', properties: { content: 'mcpservers: []\n' } }), expect: 'absent' },
+  { family: 'source validate by id', request: (_, owner) => post(`${MCP}/management/sources/${owner.sourceId}:validate`, {}), expect: 'absent' },
+  { family: 'source enable (write)', request: (_, owner) => post(`${MCP}/management/sources/${owner.sourceId}/enable`, { enabled: false }), expect: 'not_found' },
+  { family: 'source delete (write)', request: (_, owner) => ({ method: 'DELETE', url: `${MCP}/management/sources/${owner.sourceId}` }), expect: 'not_found' },
+  { family: 'source revisions', request: (_, owner) => ({ url: `${MCP}/management/sources/${owner.sourceId}/revisions` }), expect: 'not_found' },
+  { family: 'source rollback (write)', request: (_, owner) => post(`${MCP}/management/sources/${owner.sourceId}:rollback`, { version: 'deadbeefdeadbeef' }), expect: 'not_found' },
+  { family: 'refresh of the owner\'s source (write)', request: (_, owner) => post(`${MCP}/management/refresh/${owner.sourceId}`, {}), expect: 'not_found' },
+  { family: 'source action (write)', request: (_, owner) => post(`${MCP}/management/sources/${owner.sourceId}:action`, { action: 'refresh', params: {} }), expect: 'not_found' },
+  { family: 'jobs list', request: () => ({ url: `${JOBS}?pageSize=100` }), expect: 'absent' },
+  { family: 'job get', request: (_, owner) => ({ url: `${JOBS}/${owner.jobId}` }), expect: 'not_found' },
+  { family: 'job cancel (write)', request: (_, owner) => post(`${JOBS}/${owner.jobId}:cancel`, {}), expect: 'not_found' },
+  { family: 'governance asset record', request: (_, owner) => ({ url: asset(owner) }), expect: 'not_found' },
+  { family: 'governance metadata (write)', request: (_, owner) => ({ method: 'PATCH', url: asset(owner), payload: JSON.stringify({ owner: { principal: 'mallory' } }) }), expect: 'not_found' },
+  { family: 'governance versions', request: (_, owner) => ({ url: `${asset(owner)}/versions` }), expect: 'not_found' },
+  { family: 'governance version create (write)', request: (_, owner) => post(`${asset(owner)}/versions`, { versionLabel: '9.9.9' }), expect: 'not_found' },
+  { family: 'governance bindings', request: (_, owner) => ({ url: `${asset(owner)}/bindings` }), expect: 'not_found' },
+  { family: 'governance binding (write)', request: (_, owner) => ({ method: 'PUT', url: `${asset(owner)}/bindings/dev`, payload: JSON.stringify({ versionId: 'v1' }) }), expect: 'not_found' },
+  { family: 'governance history', request: (_, owner) => ({ url: `${asset(owner)}/history` }), expect: 'not_found' },
+  { family: 'approvals list', request: () => ({ url: `${GOV}/approvals` }), expect: 'absent' },
 ];
 
 /**
@@ -52,7 +76,7 @@ const ROWS: IsolationRow[] = [
  * attempt on the owner's entity is audited in the viewer's namespace and names it.
  */
 function traces(owner: Team): string[] {
-  return [owner.user, owner.sourceId, owner.requestId, owner.eventId, `${owner.namespace} only`, `${owner.namespace}-tag`, `${owner.namespace}-secret`, `"namespace":"${owner.namespace}"`];
+  return [owner.user, owner.sourceId, owner.requestId, owner.eventId, owner.jobId, `${owner.namespace} only`, `${owner.namespace}-tag`, `${owner.namespace}-secret`, `"namespace":"${owner.namespace}"`];
 }
 
 function sourcesDocument(team: Team): string {
@@ -71,7 +95,7 @@ function sourcesDocument(team: Team): string {
 describeEachDatabase('namespace isolation matrix', (kind) => {
   let t: TestServer;
   const teams: Team[] = (['team-a', 'team-b'] as const).map((namespace, i) => ({
-    namespace, user: ['alice', 'carol'][i], sourceId: `${namespace}-src`, entity: `${namespace}-server`, prompt: `${namespace}-prompt`, eventId: '', requestId: `${namespace}-tag`,
+    namespace, user: ['alice', 'carol'][i], sourceId: `${namespace}-src`, entity: `${namespace}-server`, prompt: `${namespace}-prompt`, eventId: '', jobId: '', requestId: `${namespace}-tag`,
   }));
   const as = (team: Team, options: InjectOptions) =>
     t.inject({
@@ -93,6 +117,9 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
       const own = await as(team, { ...post(`${MCP}/management/entities/${team.entity}:action`, { action: 'tag', params: { tags: [`${team.namespace}-tag`] } }), headers: { 'x-request-id': team.requestId } });
       assert.equal(own.statusCode, 200, own.body);
       team.eventId = json(await as(team, { url: `${EVENTS}?requestId=${team.requestId}` })).events[0].id;
+      const refresh = await as(team, post(`${MCP}/management/refresh/${team.sourceId}`, {}));
+      assert.equal(refresh.statusCode, 202, refresh.body);
+      team.jobId = json(refresh).jobId;
     }
   });
   after(() => t.close());
