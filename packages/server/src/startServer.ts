@@ -43,6 +43,7 @@ import type { FetchContext, Provider } from './providers/types.js';
 import { MODEL_PLUGIN, recomputeFilterOptions } from './modelCatalog/filterOptions.js';
 import { createYamlProvider } from './providers/yamlProvider.js';
 import { createConfigStore } from './sources/config-stores/createConfigStore.js';
+import { K8sConfigStore } from './sources/config-stores/K8sConfigStore.js';
 import { DbConfigStore } from './sources/config-stores/DbConfigStore.js';
 import { ManagedContents } from './sources/ManagedContents.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
@@ -192,7 +193,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // lock lets one of them do each run; with it on, only the leader runs them (05 §7.3).
   const leadership: Leadership = options.leadership ?? { runsSingletonTasks: () => !lifecycle.shuttingDown && elector.runsSingletonTasks() };
   const approvalSweeper = new ApprovalExpirySweeper({ ctx: governanceContext, leadership, log: logger });
-  const store = createConfigStore(config, lateDatabase, sourcesText);
+  const store = createConfigStore(config, { database: lateDatabase, sourcesText, kube, log: logger });
   const contents = new ManagedContents(lateDatabase);
   const resolveSecret = createSecretResolver({
     env: config.secrets.env,
@@ -220,7 +221,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }),
     versions,
     log: logger,
-    documentLabel: config.sourcesPath,
+    documentLabel: store instanceof K8sConfigStore ? store.label : config.sourcesPath,
     onExternalChange: ({ namespace, plugin, sourceId, revision }) => audit.writeSystemEvent({
       namespace,
       eventType: 'config.external_change',
@@ -305,6 +306,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics.setLeader(elector.runsSingletonTasks() && elector !== NO_LEADER_ELECTION);
     if (!lifecycle.shuttingDown) elector.start();
 
+    // A k8s store without its ConfigMap, or without a reachable API, ends startup with exit 1 (01 §3.1 step 6).
+    if (store instanceof K8sConfigStore) await store.open();
     if (store instanceof DbConfigStore && (await store.seed(config.sourcesPath))) {
       logger.info({ namespace: 'default', sourcesPath: config.sourcesPath }, 'seeded the db config store from the sources file');
     }

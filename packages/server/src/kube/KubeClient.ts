@@ -97,8 +97,15 @@ export class KubeClient {
     return call((options) => this.core.createNamespacedConfigMap({ namespace, body }, options), timeoutMs);
   }
 
-  replaceConfigMap(namespace: string, body: V1ConfigMap, timeoutMs: number): Promise<V1ConfigMap> {
-    return call((options) => this.core.replaceNamespacedConfigMap({ namespace, name: body.metadata!.name!, body }, options), timeoutMs);
+  /**
+   * Replaces the ConfigMap; `body.metadata.resourceVersion` makes it conditional (409 when another
+   * writer won). `dryRun` asks the API server to authorize and validate the update without storing it.
+   */
+  replaceConfigMap(namespace: string, body: V1ConfigMap, timeoutMs: number, options: { dryRun?: boolean } = {}): Promise<V1ConfigMap> {
+    return call(
+      (callOptions) => this.core.replaceNamespacedConfigMap({ namespace, name: body.metadata!.name!, body, ...(options.dryRun ? { dryRun: 'All' } : {}) }, callOptions),
+      timeoutMs,
+    );
   }
 
   readSecret(namespace: string, name: string, timeoutMs: number): Promise<V1Secret | null> {

@@ -7,7 +7,7 @@ import { AppError, BadRequestError, ConflictError, NotFoundError, ServiceUnavail
 import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
 import { resolveInsideDataRoots } from '../providers/dataRoots.js';
 import { readFile } from 'node:fs/promises';
-import { StoreConflictError, type ConfigStore, type RevisionAction, type RevisionRecord } from './config-stores/ConfigStore.js';
+import { StoreConflictError, StoreUnavailableError, type ConfigStore, type RevisionAction, type RevisionRecord } from './config-stores/ConfigStore.js';
 import { editSourceEntry } from './config-stores/editDocument.js';
 import type { ManagedContents } from './ManagedContents.js';
 import type { SourceCatalog } from './SourceCatalog.js';
@@ -243,16 +243,33 @@ export class SourceManager {
   }
 
   private async reconcileAll(): Promise<void> {
-    const namespaces = new Set([...(await this.deps.store.namespaces()), ...this.deps.catalog.namespaces()]);
-    for (const namespace of namespaces) {
-      const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace));
+    let storedNamespaces: string[];
+    try {
+      storedNamespaces = await this.deps.store.namespaces();
+    } catch (error) {
+      // The store is unreachable: every namespace keeps its runtime view (04 §8.4); diagnostics say why.
+      for (const namespace of this.deps.catalog.namespaces()) this.storeUnavailable(namespace, error);
+      return;
+    }
+    for (const namespace of new Set([...storedNamespaces, ...this.deps.catalog.namespaces()])) {
+      let effects: (() => Promise<void>)[];
+      try {
+        effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace));
+      } catch (error) {
+        this.storeUnavailable(namespace, error);
+        continue;
+      }
       for (const effect of effects) await effect();
     }
   }
 
   private async reconcileNamespace(namespace: string): Promise<(() => Promise<void>)[]> {
     const stored = await this.deps.store.read(namespace);
-    if (!stored || stored.version === this.runtimeVersions.get(namespace)) return [];
+    if (!stored || stored.version === this.runtimeVersions.get(namespace)) {
+      // The store answers and the runtime view is its document: an earlier outage is over.
+      this.storeErrors.delete(namespace);
+      return [];
+    }
     let document: SourcesDocument;
     try {
       document = parseSourcesDocument(stored.text, this.deps.documentLabel);
@@ -281,12 +298,13 @@ export class SourceManager {
         }
       }
     }
-    if (revisions.length > 0) {
+    if (revisions.length > 0 && (await this.deps.store.writable())) {
       try {
         await this.deps.store.save({ namespace, expectedVersion: stored.version, text: stored.text, revisions });
       } catch (error) {
         if (error instanceof StoreConflictError) return []; // edited again meanwhile: the next pass sees the newest
-        throw error;
+        // History is lost, but the runtime view must still follow the configuration that was read.
+        this.deps.log.warn({ namespace, err: storeErrorDetail(error) }, 'external change not recorded as revisions');
       }
     }
     this.deps.catalog.setNamespace(namespace, document);
@@ -343,7 +361,7 @@ export class SourceManager {
         revisions.push(revisionOf(plugin, after, action, ctx.actor, new Date(now)));
       }
       const text = editSourceEntry(fresh?.text ?? '', plugin.configKey, sourceId, after);
-      const limit = this.deps.store.mode === 'file' ? 1024 * 1024 : undefined;
+      const limit = this.deps.store.maxDocumentBytes;
       if (limit !== undefined && Buffer.byteLength(text) > limit) {
         throw new AppError(422, 'unprocessable_entity', `config document would exceed ${limit} bytes`);
       }
@@ -404,6 +422,12 @@ export class SourceManager {
     if (!(await this.deps.store.writable())) throw new ServiceUnavailableError('config store is read-only');
   }
 
+  private storeUnavailable(namespace: string, error: unknown): void {
+    const detail = storeErrorDetail(error);
+    this.deps.log.error({ namespace, err: detail }, 'config store unavailable; keeping the previous configuration');
+    this.recordStoreError(namespace, detail);
+  }
+
   private recordStoreError(namespace: string, message: string): void {
     this.storeErrors.set(namespace, { message, time: new Date().toISOString() });
   }
@@ -419,6 +443,10 @@ export class SourceManager {
       if (this.locks.get(namespace) === run) this.locks.delete(namespace);
     }
   }
+}
+
+function storeErrorDetail(error: unknown): string {
+  return error instanceof StoreUnavailableError ? error.detail : (error as Error).message;
 }
 
 function revisionOf(plugin: RegisteredPlugin, source: SourceSnapshot, action: RevisionAction, actor: string, timestamp: Date): RevisionRecord {

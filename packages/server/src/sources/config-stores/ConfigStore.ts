@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ConfigStoreMode } from '../../config/serverConfig.js';
 import type { Database } from '../../db/schema.js';
+import { ServiceUnavailableError } from '../../errors.js';
 import type { SourceSnapshot } from '../sourceDigests.js';
 
 export type RevisionAction = 'import' | 'apply' | 'enable' | 'disable' | 'rollback' | 'external';
@@ -38,10 +39,7 @@ export interface SaveRequest {
 }
 
 /**
- * Where namespace documents and source revisions live (spec 04 §8). Implementations: file, db, none;
- * a ConfigMap-backed k8s store fits the same shape (read = GET the ConfigMap and hash the data key;
- * save = compare the hash, then UPDATE with the resourceVersion read, snapshots and the revision
- * index travelling as annotations in that same UPDATE; a Kubernetes 409 is a StoreConflictError).
+ * Where namespace documents and source revisions live (spec 04 §8): file, k8s (a ConfigMap), db, none.
  */
 export interface ConfigStore {
   readonly mode: ConfigStoreMode;
@@ -49,6 +47,8 @@ export interface ConfigStore {
   writable(): Promise<boolean>;
   /** `none` keeps no revisions (04 §8.6). */
   readonly keepsRevisions: boolean;
+  /** Largest document a save may write (a bigger one answers 422); unlimited when absent. */
+  readonly maxDocumentBytes?: number;
   /** Namespaces that have a document. */
   namespaces(): Promise<string[]>;
   /** A fresh read (never a cache); `undefined` when the namespace has no document yet. */
@@ -66,5 +66,15 @@ export interface ConfigStore {
 export class StoreConflictError extends Error {
   constructor() {
     super('config was modified externally, retry the operation');
+  }
+}
+
+/**
+ * The store cannot be reached or read (Kubernetes API down, ConfigMap deleted): 503 to clients with a
+ * message that names no internals; `detail` goes to the log and to diagnostics.
+ */
+export class StoreUnavailableError extends ServiceUnavailableError {
+  constructor(readonly detail: string) {
+    super('config store is unavailable');
   }
 }

@@ -24,6 +24,7 @@ const SAFE_SEGMENT = /^[A-Za-z0-9_.-]{1,253}$/;
 export class FileConfigStore implements ConfigStore {
   readonly mode = 'file' as const;
   readonly keepsRevisions = true;
+  readonly maxDocumentBytes = MAX_SOURCES_FILE_BYTES;
   private readonly dir: string;
 
   constructor(

@@ -89,7 +89,8 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   const list = (plural: StoredKind, namespace: string | null) =>
     [...store.entries()].filter(([k]) => k.startsWith(`${plural}/${namespace ?? ''}/`)).map(([, v]) => v);
 
-  function write(plural: StoredKind, namespace: string | null, object: KubeObject, mode: 'create' | 'replace' | 'apply'): KubeObject {
+  /** `dryRun` (the API's `?dryRun=All`) runs every check and answers the would-be object without storing it. */
+  function write(plural: StoredKind, namespace: string | null, object: KubeObject, mode: 'create' | 'replace' | 'apply', dryRun = false): KubeObject {
     const name = object.metadata?.name;
     if (typeof name !== 'string' || name === '') throw new HttpStatus(422, 'Invalid', 'metadata.name: Required value');
     const k = key(plural, namespace, name);
@@ -107,7 +108,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     stored.metadata = {
       ...stored.metadata,
       ...(namespace !== null ? { namespace } : {}),
-      resourceVersion: String(++resourceVersion),
+      resourceVersion: dryRun ? String(existing?.metadata.resourceVersion ?? resourceVersion) : String(++resourceVersion),
       uid: (existing?.metadata.uid as string | undefined) ?? randomUUID(),
       creationTimestamp: (existing?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     };
@@ -117,7 +118,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       stored.data = data;
       delete stored.stringData;
     }
-    store.set(k, stored);
+    if (!dryRun) store.set(k, stored);
     return stored;
   }
 
@@ -140,7 +141,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     clusterRoleBindings: () => list('clusterrolebindings', null),
   };
 
-  function handle(method: string, path: string, body: unknown): { status: number; body: unknown } {
+  function handle(method: string, path: string, body: unknown, dryRun: boolean): { status: number; body: unknown } {
     if (method === 'GET' && path === '/version') return { status: 200, body: { major: '1', minor: '31', gitVersion: 'v1.31.0-fake' } };
     if (method === 'GET' && path === '/api') return { status: 200, body: { kind: 'APIVersions', versions: ['v1'] } };
     if (method === 'GET' && path === '/apis') {
@@ -175,7 +176,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       const info = KIND_BY_PLURAL[plural];
       if (name === undefined) {
         if (method === 'GET') return { status: 200, body: { kind: `${info.kind}List`, apiVersion: info.apiVersion, metadata: { resourceVersion: String(resourceVersion) }, items: list(plural, namespace) } };
-        if (method === 'POST') return { status: 201, body: write(plural, namespace, body as KubeObject, 'create') };
+        if (method === 'POST') return { status: 201, body: write(plural, namespace, body as KubeObject, 'create', dryRun) };
         break;
       }
       const existing = store.get(key(plural, namespace, name));
@@ -186,7 +187,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       if (method === 'PUT') {
         const object = body as KubeObject;
         if (object?.metadata?.name !== name) throw new HttpStatus(400, 'BadRequest', 'the name of the object does not match the name on the URL');
-        return { status: 200, body: write(plural, namespace, object, 'replace') };
+        return { status: 200, body: write(plural, namespace, object, 'replace', dryRun) };
       }
       if (method === 'DELETE') {
         if (!existing) throw new HttpStatus(404, 'NotFound', `${plural} "${name}" not found`);
@@ -211,7 +212,8 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
 
   async function respond(request: IncomingMessage, response: ServerResponse, text: string): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = (request.url ?? '/').split('?')[0];
+    const [path, query = ''] = (request.url ?? '/').split('?');
+    const dryRun = new URLSearchParams(query).get('dryRun') === 'All';
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : null;
@@ -238,7 +240,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       if (active.status) return send(active.status, statusBody(active.status, 'InternalError', 'injected fault'));
     }
     try {
-      const result = handle(method, path, body);
+      const result = handle(method, path, body, dryRun);
       send(result.status, result.body);
     } catch (error) {
       if (error instanceof HttpStatus) return send(error.code, statusBody(error.code, error.reason, error.message));
