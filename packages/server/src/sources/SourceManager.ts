@@ -12,7 +12,8 @@ import { editSourceEntry } from './config-stores/editDocument.js';
 import type { ManagedContents } from './ManagedContents.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import { sourceSnapshot, sourceVersion, type SourceSnapshot } from './sourceDigests.js';
-import { removeSourceEntities, type RefreshSourceNow } from './sourceEffects.js';
+import type { RefreshService } from './RefreshService.js';
+import { removeSourceEntities, type AfterApplyHooks } from './sourceEffects.js';
 import type { RefreshOutcome } from './SourceRefresher.js';
 import { prepareSource, type DetailedValidationResult, type SourceValidatorDeps } from './validation/validateSource.js';
 
@@ -26,7 +27,10 @@ export interface SourceManagerDeps {
   contents: ManagedContents;
   database: { readonly db: Kysely<Database> };
   validation: SourceValidatorDeps;
-  refreshSourceNow: RefreshSourceNow;
+  /** The one refresh entry point (04 §13.7); these refreshes bypass the rate limit. */
+  refreshes: RefreshService;
+  /** The same hooks the refresher runs, for the transactions that delete a source's entities. */
+  afterApply: AfterApplyHooks;
   versions: DataVersions;
   log: BaseLogger;
   /** Label of the documents in error messages (the `--sources` path). */
@@ -376,23 +380,16 @@ export class SourceManager {
     await this.deps.contents.retainOnly({ namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId }, referenced);
   }
 
-  /**
-   * Refreshes one source now with its current configuration (no rate limit, no job) and invalidates
-   * the plugin's caches: the entry point for every refresh a request or job triggers (spec 04 §13.7).
-   * `undefined` when the source does not exist.
-   */
-  async refreshNow(namespace: string, plugin: RegisteredPlugin, sourceId: string, options: { force?: boolean } = {}): Promise<RefreshOutcome | undefined> {
-    const outcome = await this.deps.refreshSourceNow(namespace, plugin, sourceId, options);
-    this.deps.versions.bump(namespace, plugin.name);
-    return outcome;
-  }
-
+  /** The refresher bumps the plugin's data version, which invalidates its caches. */
   private refresh(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string): Promise<RefreshOutcome | undefined> {
-    return this.refreshNow(ctx.namespace, ctx.plugin, sourceId);
+    return this.deps.refreshes.refreshCurrent(ctx.namespace, ctx.plugin, sourceId);
   }
 
+  /** A fetch still running would only write data of a source that no longer serves it (04 §13.6). */
   private async removeEntities(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string, mode: 'disable' | 'delete'): Promise<void> {
-    await removeSourceEntities(this.deps.database.db, { namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId }, mode);
+    const key = { namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId };
+    this.deps.refreshes.abortFetches(mode === 'disable' ? 'source disabled' : 'source deleted', key);
+    await removeSourceEntities(this.deps.database.db, key, mode, this.deps.afterApply.get(ctx.plugin.name));
     this.deps.versions.bump(ctx.namespace, ctx.plugin.name);
   }
 
