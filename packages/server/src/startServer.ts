@@ -219,6 +219,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     versions,
     log: logger,
     documentLabel: config.sourcesPath,
+    onConfigChanged: (namespace) => {
+      notifications?.publish('catalog_config_changed', { origin: replica, namespace })
+        .catch((error: Error) => logger.warn({ err: error, namespace }, 'configuration change not published'));
+    },
     onExternalChange: ({ namespace, plugin, sourceId, revision }) => audit.writeSystemEvent({
       namespace,
       eventType: 'config.external_change',
@@ -301,8 +305,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       else if (typeof payload.namespace === 'string') versions.applyRemote(payload.namespace, payload.plugin);
       else discoveryCache.invalidatePlugin(payload.plugin);
     });
+    // Before the initial load the runtime view is being built anyway; after it, reconcile at once (05 §7.1).
+    notifications.subscribe('catalog_config_changed', (payload) => {
+      if (payload.origin === replica || typeof payload.namespace !== 'string' || !lifecycle.initialLoad.complete || lifecycle.shuttingDown) return;
+      sources.reconcileNamespaceNow(payload.namespace).catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
+    });
     // Notifications may have been missed while the listener was down.
-    notifications.onReconnect(() => discoveryCache.invalidateAll());
+    notifications.onReconnect(() => {
+      discoveryCache.invalidateAll();
+      if (lifecycle.initialLoad.complete && !lifecycle.shuttingDown) sources.reconcile().catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
+    });
     elector = createLeaderElector(config, { kube, database, log: logger });
     elector.onChange((leading) => metrics.setLeader(leading));
     metrics.setLeader(elector.runsSingletonTasks() && elector !== NO_LEADER_ELECTION);

@@ -36,6 +36,8 @@ export interface SourceManagerDeps {
   /** Label of the documents in error messages (the `--sources` path). */
   documentLabel: string;
   onExternalChange?: ExternalChangeListener;
+  /** Called once a configuration write of `namespace` has been stored (other replicas reconcile at once, 05 §7.1). */
+  onConfigChanged?: (namespace: string) => void;
 }
 
 /** Who asks and under which precondition (spec 04 §9 step 7). */
@@ -246,12 +248,15 @@ export class SourceManager {
     return this.reconciling;
   }
 
+  /** Reconcile of one namespace, when another replica reports it changed its configuration (05 §7.1). */
+  async reconcileNamespaceNow(namespace: string): Promise<void> {
+    const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace));
+    for (const effect of effects) await effect();
+  }
+
   private async reconcileAll(): Promise<void> {
     const namespaces = new Set([...(await this.deps.store.namespaces()), ...this.deps.catalog.namespaces()]);
-    for (const namespace of namespaces) {
-      const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace));
-      for (const effect of effects) await effect();
-    }
+    for (const namespace of namespaces) await this.reconcileNamespaceNow(namespace);
   }
 
   private async reconcileNamespace(namespace: string): Promise<(() => Promise<void>)[]> {
@@ -269,7 +274,7 @@ export class SourceManager {
     this.storeErrors.delete(namespace);
     const now = Date.now();
     const revisions: RevisionRecord[] = [];
-    const changes: { plugin: RegisteredPlugin; sourceId: string; after?: SourceConfig; before?: SourceConfig }[] = [];
+    const changes: { plugin: RegisteredPlugin; sourceId: string; after?: SourceConfig; before?: SourceConfig; viaApi: boolean }[] = [];
     for (const plugin of this.deps.registry.list()) {
       const before = new Map(this.deps.catalog.sources(namespace, plugin.name).map((s) => [s.id, s]));
       const after = new Map((document.catalogs[plugin.configKey]?.sources ?? []).map((s) => [s.id, s]));
@@ -277,11 +282,13 @@ export class SourceManager {
         const previous = before.get(id);
         const next = after.get(id);
         if (previous && next && sourceVersion(previous) === sourceVersion(next)) continue;
-        changes.push({ plugin, sourceId: id, before: previous, after: next });
-        if (next && this.deps.store.keepsRevisions && id !== '') {
-          const history = await this.deps.store.revisions(namespace, plugin.configKey, id);
+        const history = next && this.deps.store.keepsRevisions && id !== '' ? await this.deps.store.revisions(namespace, plugin.configKey, id) : undefined;
+        // A write made through the API of another replica already recorded its revision and audit event.
+        const viaApi = history !== undefined && history[0]?.digest === sourceVersion(next!);
+        changes.push({ plugin, sourceId: id, before: previous, after: next, viaApi });
+        if (history && !viaApi) {
           if (history.length === 0 && previous) revisions.push(revisionOf(plugin, previous, 'import', 'system', new Date(now - IMPORT_OFFSET_MS)));
-          revisions.push(revisionOf(plugin, next, 'external', 'system', new Date(now)));
+          revisions.push(revisionOf(plugin, next!, 'external', 'system', new Date(now)));
         }
       }
     }
@@ -300,6 +307,7 @@ export class SourceManager {
       const ctx = { namespace, plugin: change.plugin };
       if (change.after?.enabled) await this.refresh(ctx, change.sourceId);
       else await this.removeEntities(ctx, change.sourceId, change.after ? 'disable' : 'delete');
+      if (change.viaApi) return;
       await this.deps.onExternalChange?.({
         namespace, plugin: change.plugin.name, sourceId: change.sourceId, revision: change.after ? sourceVersion(change.after) : null,
       });
@@ -362,6 +370,7 @@ export class SourceManager {
         void this.reconcile().catch((e: Error) => this.deps.log.error({ err: e }, 'reconcile after a conflict failed'));
         throw new ConflictError(error.message);
       }
+      this.deps.onConfigChanged?.(namespace);
       if (after) this.deps.catalog.putSource(namespace, plugin.name, { ...after, line: 0, problems: [] });
       else this.deps.catalog.removeSource(namespace, plugin.name, sourceId);
       // Only a view that was current follows the save; a stale one is left for reconcile to diff.
