@@ -100,7 +100,8 @@ export function registerSourceWriteRoutes(app: FastifyInstance, plugin: Register
     },
   });
 
-  app.delete(`${base}/sources/:id`, {
+  // The id excludes ":" so `sources/{id}:{verb}` of an unknown verb is 404, not 405.
+  app.delete(`${base}/sources/${ID_SEGMENT}`, {
     config: { ...route, authz: { resource: 'catalogsources', verb: 'delete' }, audit: { action: 'delete' } },
     schema: {
       operationId: `delete_${plugin.name}_source`,
