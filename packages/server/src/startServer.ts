@@ -392,7 +392,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     maintenance.start();
     const namespaces = catalog.namespaces();
-    scheduler = new SourceScheduler({ registry, catalog, refresher, baseDir: fetchContext.baseDir, log: logger });
+    scheduler = new SourceScheduler({ registry, catalog, refreshes, baseDir: fetchContext.baseDir, log: logger });
     await scheduler.snapshot();
     lifecycle.startInitialLoad(refresher.countRefreshable(namespaces));
     loadTimer = setTimeout(() => {
