@@ -37,6 +37,7 @@ import type { RefreshRateLimiter } from './sources/RefreshRateLimiter.js';
 import type { RefreshService } from './sources/RefreshService.js';
 import { MODEL_PLUGIN } from './modelCatalog/filterOptions.js';
 import { registerModelRoutes } from './modelCatalog/modelRoutes.js';
+import type { PreviewContext } from './modelCatalog/preview.js';
 import type { FetchContext, Provider } from './providers/types.js';
 import type { SourceCatalog } from './sources/SourceCatalog.js';
 import type { SourceManager } from './sources/SourceManager.js';
@@ -69,6 +70,8 @@ export interface AppDependencies {
   fetchContext: FetchContext;
   /** The source providers by type (source previews fetch through them). */
   providers: Readonly<Record<string, Provider>>;
+  /** Preview of an `hf` source configuration (03 §14.8). */
+  previewHf: PreviewContext['previewHf'];
   countCache: CountCache;
   versions: DataVersions;
   discoveryCache: DiscoveryCache;

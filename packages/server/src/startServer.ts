@@ -37,17 +37,19 @@ import { lazyKubeClient } from './kube/kubeAccess.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createGitProvider } from './providers/gitProvider.js';
 import { createHfProvider } from './providers/hfProvider.js';
+import { previewHfSource } from './providers/hfPreview.js';
 import { createHttpProvider } from './providers/httpProvider.js';
 import { createSecretResolver, type SecretResolver } from './providers/secretRefs.js';
 import type { FetchContext, Provider } from './providers/types.js';
 import { MODEL_PLUGIN, recomputeFilterOptions } from './modelCatalog/filterOptions.js';
+import type { PreviewContext } from './modelCatalog/preview.js';
 import { createYamlProvider } from './providers/yamlProvider.js';
 import { createConfigStore } from './sources/config-stores/createConfigStore.js';
 import { K8sConfigStore } from './sources/config-stores/K8sConfigStore.js';
 import { DbConfigStore } from './sources/config-stores/DbConfigStore.js';
 import { ManagedContents } from './sources/ManagedContents.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
-import { createRefreshSourceNow } from './sources/sourceEffects.js';
+import type { AfterApplyHooks } from './sources/sourceEffects.js';
 import { SourceManager } from './sources/SourceManager.js';
 import { SourceRefresher } from './sources/SourceRefresher.js';
 import { SourceScheduler } from './sources/SourceScheduler.js';
@@ -151,6 +153,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       return database.db;
     },
   };
+  const afterApply: AfterApplyHooks = new Map([[MODEL_PLUGIN, recomputeFilterOptions]]);
   const refreshes = new RefreshService({
     catalog,
     refresher: () => {
@@ -212,16 +215,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       httpTimeoutSeconds: config.httpProvider.timeoutSeconds,
       resolveSecret,
     },
-    refreshSourceNow: createRefreshSourceNow({
-      catalog,
-      refresher: () => {
-        if (!refresher) throw new Error('sources are not loaded yet');
-        return refresher;
-      },
-    }),
+    refreshes,
+    afterApply,
     versions,
     log: logger,
     documentLabel: store instanceof K8sConfigStore ? store.label : config.sourcesPath,
+    onConfigChanged: (namespace) => {
+      notifications?.publish('catalog_config_changed', { origin: replica, namespace })
+        .catch((error: Error) => logger.warn({ err: error, namespace }, 'configuration change not published'));
+    },
     onExternalChange: ({ namespace, plugin, sourceId, revision }) => audit.writeSystemEvent({
       namespace,
       eventType: 'config.external_change',
@@ -234,6 +236,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
 
   const providers = createProviders(config, fetchContext, resolveSecret, contents, logger);
+  const hfEnv = hfEnvironment(config);
+  const previewHf: PreviewContext['previewHf'] = (source, namespace) => previewHfSource(source, namespace, {
+    resolveSecret, env: hfEnv, log: logger, allowedUrls: config.huggingFace.allowedUrls, maxBytes: fetchContext.maxBytes,
+  });
   const app = await buildApp({
     version: options.version,
     logger,
@@ -252,6 +258,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sources,
     fetchContext,
     providers,
+    previewHf,
     countCache,
     versions,
     discoveryCache,
@@ -299,8 +306,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       else if (typeof payload.namespace === 'string') versions.applyRemote(payload.namespace, payload.plugin);
       else discoveryCache.invalidatePlugin(payload.plugin);
     });
+    // Before the initial load the runtime view is being built anyway; after it, reconcile at once (05 §7.1).
+    notifications.subscribe('catalog_config_changed', (payload) => {
+      if (payload.origin === replica || typeof payload.namespace !== 'string' || !lifecycle.initialLoad.complete || lifecycle.shuttingDown) return;
+      sources.reconcileNamespaceNow(payload.namespace).catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
+    });
     // Notifications may have been missed while the listener was down.
-    notifications.onReconnect(() => discoveryCache.invalidateAll());
+    notifications.onReconnect(() => {
+      discoveryCache.invalidateAll();
+      if (lifecycle.initialLoad.complete && !lifecycle.shuttingDown) sources.reconcile().catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
+    });
     elector = createLeaderElector(config, { kube, database, log: logger });
     elector.onChange((leading) => metrics.setLeader(leading));
     metrics.setLeader(elector.runsSingletonTasks() && elector !== NO_LEADER_ELECTION);
@@ -343,7 +358,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       metrics,
       versions,
       log: logger,
-      afterApply: new Map([[MODEL_PLUGIN, recomputeFilterOptions]]),
+      afterApply,
     });
     const db = database.db;
     healthTimer = watchPluginHealth(registry, discoveryCache);
@@ -380,7 +395,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     maintenance.start();
     const namespaces = catalog.namespaces();
-    scheduler = new SourceScheduler({ registry, catalog, refresher, baseDir: fetchContext.baseDir, log: logger });
+    scheduler = new SourceScheduler({ registry, catalog, refreshes, baseDir: fetchContext.baseDir, log: logger });
     await scheduler.snapshot();
     lifecycle.startInitialLoad(refresher.countRefreshable(namespaces));
     loadTimer = setTimeout(() => {
@@ -470,6 +485,11 @@ function watchPluginHealth(registry: PluginRegistry, cache: DiscoveryCache): Nod
   return timer;
 }
 
+/** Where `apiKeyEnvVar` is looked up: the process environment, with `HF_API_KEY` as configured. */
+function hfEnvironment(config: ServerConfig): Record<string, string | undefined> {
+  return { ...process.env, HF_API_KEY: config.huggingFace.apiKey ?? undefined };
+}
+
 /** Every provider type this server can fetch from, keyed by source `type`. */
 function createProviders(config: ServerConfig, fetchContext: FetchContext, resolveSecret: SecretResolver, contents: ManagedContents, logger: Logger): Record<string, Provider> {
   const workDir = config.dataDir === MEMORY_DATA_DIR ? mkdtempSync(join(tmpdir(), 'catalog-git-')) : join(config.dataDir, 'git');
@@ -478,7 +498,7 @@ function createProviders(config: ServerConfig, fetchContext: FetchContext, resol
     createGitProvider({ fetchContext, workDir, allowedSchemes: config.git.allowedSchemes, timeoutSeconds: config.git.timeoutSeconds, resolveSecret }),
     createHttpProvider({ fetchContext, timeoutSeconds: config.httpProvider.timeoutSeconds, resolveSecret }),
     // `apiKeyEnvVar` may name any variable; only a value starting with `hf_` is ever sent (03 §14.2).
-    createHfProvider({ fetchContext, resolveSecret, env: { ...process.env, HF_API_KEY: config.huggingFace.apiKey ?? undefined }, log: logger }),
+    createHfProvider({ fetchContext, resolveSecret, env: hfEnvironment(config), log: logger }),
   ];
   return Object.fromEntries(providers.map((provider) => [provider.type, provider]));
 }

@@ -130,6 +130,31 @@ describeEachDatabase('sar mode (SAR setup)', (kind) => {
     assert.ok(t.logs.some((l) => l.msg === 'authorization service unavailable' && typeof l.detail === 'string' && typeof l.requestId === 'string'));
   });
 
+  test('audit in sar mode: a write refused by an outage is one failure event; denied reads and writes one denied event each (05 §11 #26, #32)', async () => {
+    const eventsOf = async (requestId: string) => {
+      const response = await t.inject({ url: '/api/audit/v1alpha1/events?pageSize=100', headers: as('ops-admin') });
+      assert.equal(response.statusCode, 200, response.body);
+      return (JSON.parse(response.body).events as Record<string, unknown>[]).filter((e) => e.requestId === requestId);
+    };
+    const body = { payload: { id: 'x', name: 'X', type: 'yaml', properties: { content: 'mcpservers: []\n' } } };
+    kube.setFault({ pathPrefix: '/apis/authorization.k8s.io', status: 500 });
+    try {
+      const outage = await t.inject({ method: 'POST', url: `${APPLY}?namespace=team-a`, headers: { ...as(`outage-writer-${kind}`, 'team-a-engineers'), 'x-request-id': `outage-write-${kind}` }, ...body });
+      assert.equal(outage.statusCode, 503);
+    } finally {
+      kube.setFault(null);
+    }
+    const failure = await eventsOf(`outage-write-${kind}`);
+    assert.deepEqual(failure.map((e) => [e.outcome, e.action, e.namespace]), [['failure', 'apply-source', 'team-a']]);
+
+    await t.inject({ url: `${MCP}/mcpservers?namespace=team-a`, headers: { ...as('mallory'), 'x-request-id': `denied-read-${kind}` } });
+    const read = await eventsOf(`denied-read-${kind}`);
+    assert.deepEqual(read.map((e) => [e.eventType, e.outcome]), [['access', 'denied']]);
+    await t.inject({ method: 'POST', url: `${APPLY}?namespace=team-a`, headers: { ...as('mallory'), 'x-request-id': `denied-write-${kind}` }, ...body });
+    const write = await eventsOf(`denied-write-${kind}`);
+    assert.deepEqual(write.map((e) => [e.eventType, e.outcome, e.action]), [['management', 'denied', 'apply-source']]);
+  });
+
   test('an outage during the namespaces check answers 503, never a partial list', async () => {
     kube.setFault({ pathPrefix: '/apis/authorization.k8s.io', status: 500 });
     try {

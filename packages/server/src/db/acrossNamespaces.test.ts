@@ -10,14 +10,16 @@ const SERVER_SRC = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Who may read or write across namespaces (spec 05 §1.8): the cluster-scope reads of §1.7, the
- * namespace candidates of §1.6, and background work (retention). Job claiming and reconcile join
- * this list when they land.
+ * namespace candidates of §1.6, and background work (job claiming and recovery, retention,
+ * reconcile and initial load).
  */
 const ALLOWED_IMPORTERS = new Set([
   'audit/auditRoutes.ts', // GET /api/audit/v1alpha1/events[/{id}] without a namespace (§1.7)
   'tenancy/namespacesRoute.ts', // the candidates of GET /api/tenancy/v1alpha1/namespaces (§1.6)
-  'audit/AuditRetention.ts', // retention (§4.9), not a request handler
-  'sources/loadConfiguration.ts', // initial load of every namespace's configuration (04), at startup
+  'audit/AuditRetention.ts', // audit retention (§4.9)
+  'jobs/JobWorkerPool.ts', // job claiming, requeue at shutdown, job gauges (§5.4)
+  'jobs/JobMaintenance.ts', // stuck-job recovery and job retention (§5.7)
+  'sources/config-stores/DbConfigStore.ts', // the namespaces reconcile and the initial load visit (04 §8.8)
 ]);
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
@@ -30,16 +32,23 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-test('every cross-namespace repository function is named …AcrossNamespaces', () => {
+test('every cross-namespace repository function is named …AcrossNamespaces and lives in this one module', () => {
   for (const name of Object.keys(acrossNamespaces)) assert.match(name, /AcrossNamespaces$/, name);
+  const files = [...sourceFiles(SERVER_SRC), ...sourceFiles(join(REPOSITORY_ROOT, 'plugins'))];
+  const elsewhere = files
+    .filter((file) => /export (async )?function \w+AcrossNamespaces\b/.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(SERVER_SRC, file));
+  assert.deepEqual(elsewhere, ['db/acrossNamespaces.ts']);
 });
 
-test('no request handler imports the cross-namespace functions except the cluster-scope reads and the namespaces route', () => {
+test('only the cluster-scope reads, the namespaces route and background work import the cross-namespace functions', () => {
   const files = [...sourceFiles(SERVER_SRC), ...sourceFiles(join(REPOSITORY_ROOT, 'plugins'))];
   const importers = files
     .filter((file) => /from '[^']*\/acrossNamespaces\.js'/.test(readFileSync(file, 'utf8')))
     .map((file) => relative(SERVER_SRC, file));
   assert.deepEqual(importers.filter((file) => !ALLOWED_IMPORTERS.has(file)), []);
+  // A stale entry would silently widen the list once a file of that name appears.
+  assert.deepEqual([...ALLOWED_IMPORTERS].filter((file) => !importers.includes(file)), []);
   // The cross-namespace scope of the audit repository is built in that one module only.
   const builders = files.filter((file) => /acrossNamespaces: (?!readonly)/.test(readFileSync(file, 'utf8'))).map((file) => relative(SERVER_SRC, file));
   assert.deepEqual(builders, ['db/acrossNamespaces.ts']);

@@ -1,11 +1,13 @@
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { RouteOptions } from 'fastify';
-import type { RouteAuthz } from './routeConfig.js';
+import type { RouteAudit, RouteAuthz } from './routeConfig.js';
 
 export interface IndexedRoute {
   method: string;
   url: string;
   authz: RouteAuthz;
+  /** The audit defaults of a state-changing route; `undefined` on reads. */
+  audit: RouteAudit | false | undefined;
   operationId: string | undefined;
 }
 
@@ -24,7 +26,7 @@ export class RouteIndex {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       this.methods.add(method);
-      this.routes.push({ method, url: route.url, authz: route.config!.authz!, operationId: (route.schema as { operationId?: string } | undefined)?.operationId });
+      this.routes.push({ method, url: route.url, authz: route.config!.authz!, audit: route.config?.audit, operationId: (route.schema as { operationId?: string } | undefined)?.operationId });
       this.router.on(method as HTTPMethod, route.url, () => undefined, { config: route.config ?? {} });
     }
   }

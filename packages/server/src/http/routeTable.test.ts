@@ -16,11 +16,14 @@ const GOV = '/api/governance/v1alpha1';
 const A = `${GOV}/assets/[^/]+/[^/]+/[^/]+`;
 const SEG = '[^/]+';
 
-type Row = { methods: string[]; pattern: string; authz: RouteAuthz; examples: string[] };
+/** The "Audit action" column: the route's `config.audit.action`, `false` for never audited, `undefined` for reads. */
+type Row = { methods: string[]; pattern: string; authz: RouteAuthz; examples: string[]; audit?: string | false };
 const pair = (resource: string, verb: string) => ({ resource, verb }) as RouteAuthz;
 const row = (methods: string | string[], pattern: string, authz: RouteAuthz, ...examples: string[]): Row => ({
   methods: Array.isArray(methods) ? methods : [methods], pattern, authz, examples,
 });
+/** A write row and its audit action. */
+const audited = (r: Row, action: string | false): Row => ({ ...r, audit: action });
 const mcp = '/api/mcp_catalog/v1alpha1';
 const asset = `${GOV}/assets/mcp/McpServer/alpha`;
 
@@ -29,45 +32,45 @@ const TABLE: Row[] = [
   row('OPTIONS', '.*', 'public'),
   row('GET', '/api/tenancy/v1alpha1/namespaces', 'identity', '/api/tenancy/v1alpha1/namespaces'),
   row('GET', '/api/authz/v1alpha1/whoami', 'identity', '/api/authz/v1alpha1/whoami'),
-  row('POST', '/api/authz/v1alpha1/selfsubjectaccessreviews', 'identity', '/api/authz/v1alpha1/selfsubjectaccessreviews'),
+  audited(row('POST', '/api/authz/v1alpha1/selfsubjectaccessreviews', 'identity', '/api/authz/v1alpha1/selfsubjectaccessreviews'), false),
   row('GET', '/api/plugins', pair('plugins', 'list'), '/api/plugins'),
   row('GET', `/api/plugins/${SEG}/capabilities`, pair('capabilities', 'get'), '/api/plugins/mcp/capabilities'),
   row('GET', `${M}/sources`, pair('catalogsources', 'list'), `${mcp}/management/sources`),
-  row('POST', `${M}/validate-source`, pair('catalogsources', 'update'), `${mcp}/management/validate-source`),
-  row('POST', `${M}/sources/${SEG}:validate`, pair('catalogsources', 'update'), `${mcp}/management/sources/s1:validate`),
-  row('POST', `${M}/apply-source`, pair('catalogsources', 'create'), `${mcp}/management/apply-source`),
-  row('POST', `${M}/sources/${SEG}/enable`, pair('catalogsources', 'update'), `${mcp}/management/sources/s1/enable`),
-  row('DELETE', `${M}/sources/${SEG}`, pair('catalogsources', 'delete'), `${mcp}/management/sources/s1`),
+  audited(row('POST', `${M}/validate-source`, pair('catalogsources', 'update'), `${mcp}/management/validate-source`), 'validate-source'),
+  audited(row('POST', `${M}/sources/${SEG}:validate`, pair('catalogsources', 'update'), `${mcp}/management/sources/s1:validate`), 'validate'),
+  audited(row('POST', `${M}/apply-source`, pair('catalogsources', 'create'), `${mcp}/management/apply-source`), 'apply-source'),
+  audited(row('POST', `${M}/sources/${SEG}/enable`, pair('catalogsources', 'update'), `${mcp}/management/sources/s1/enable`), 'enable-source'),
+  audited(row('DELETE', `${M}/sources/${SEG}`, pair('catalogsources', 'delete'), `${mcp}/management/sources/s1`), 'delete'),
   row('GET', `${M}/sources/${SEG}/revisions`, pair('catalogsources', 'get'), `${mcp}/management/sources/s1/revisions`),
-  row('POST', `${M}/sources/${SEG}:rollback`, pair('catalogsources', 'update'), `${mcp}/management/sources/s1:rollback`),
-  row('POST', `${M}/refresh(/${SEG})?`, pair('jobs', 'create'), `${mcp}/management/refresh`, `${mcp}/management/refresh/s1`),
+  audited(row('POST', `${M}/sources/${SEG}:rollback`, pair('catalogsources', 'update'), `${mcp}/management/sources/s1:rollback`), 'rollback'),
+  audited(row('POST', `${M}/refresh(/${SEG})?`, pair('jobs', 'create'), `${mcp}/management/refresh`, `${mcp}/management/refresh/s1`), 'refresh'),
   row('GET', `${M}/diagnostics`, pair('catalogsources', 'get'), `${mcp}/management/diagnostics`),
-  row('POST', `${M}/sources/${SEG}:action`, pair('actions', 'execute'), `${mcp}/management/sources/s1:action`),
-  row('POST', `${M}/entities/.+`, pair('actions', 'execute'), `${mcp}/management/entities/alpha:action`, `${mcp}/management/entities/a/b:action`),
+  audited(row('POST', `${M}/sources/${SEG}:action`, pair('actions', 'execute'), `${mcp}/management/sources/s1:action`), 'execute-action'),
+  audited(row('POST', `${M}/entities/.+`, pair('actions', 'execute'), `${mcp}/management/entities/alpha:action`, `${mcp}/management/entities/a/b:action`), 'execute-action'),
   row('GET', `${M}/actions/${SEG}`, pair('actions', 'list'), `${mcp}/management/actions/source`, `${mcp}/management/actions/asset`),
   row('GET', `${M}/entities/.+`, pair('assets', 'get'), `${mcp}/management/entities/alpha`),
   row('GET', `${MODEL}/models/filter_options`, pair('assets', 'list'), `${MODEL}/models/filter_options`),
   row('GET', `${MODEL}/labels`, pair('assets', 'list'), `${MODEL}/labels`),
   row('GET', `${MODEL}/sources`, pair('catalogsources', 'list'), `${MODEL}/sources`),
-  row('POST', `${MODEL}/sources/preview`, pair('catalogsources', 'update'), `${MODEL}/sources/preview`),
+  audited(row('POST', `${MODEL}/sources/preview`, pair('catalogsources', 'update'), `${MODEL}/sources/preview`), 'preview'),
   row('GET', `${MODEL}/sources/${SEG}/models/.+`, pair('assets', 'get'), `${MODEL}/sources/s1/models/org/m1`, `${MODEL}/sources/s1/models/org/m1/artifacts`, `${MODEL}/sources/s1/models/org/m1/artifacts/performance`),
   row('GET', `${A}/history`, pair('audit', 'list'), `${asset}/history`),
-  row('POST', `${A}/actions/${SEG}`, pair('actions', 'execute'), `${asset}/actions/lifecycle.setState`),
+  audited(row('POST', `${A}/actions/${SEG}`, pair('actions', 'execute'), `${asset}/actions/lifecycle.setState`), ':action'),
   row('GET', `${A}/versions(/${SEG})?`, pair('assets', 'get'), `${asset}/versions`, `${asset}/versions/v1`),
-  row('POST', `${A}/versions`, pair('actions', 'execute'), `${asset}/versions`),
+  audited(row('POST', `${A}/versions`, pair('actions', 'execute'), `${asset}/versions`), 'version.create'),
   row('GET', `${A}/bindings`, pair('assets', 'get'), `${asset}/bindings`),
-  row(['PUT', 'PATCH'], `${A}/bindings/${SEG}`, pair('actions', 'execute'), `${asset}/bindings/prod`),
+  audited(row(['PUT', 'PATCH'], `${A}/bindings/${SEG}`, pair('actions', 'execute'), `${asset}/bindings/prod`), 'promotion.bind'),
   row('GET', A, pair('assets', 'get'), asset),
-  row('PATCH', A, pair('assets', 'update'), asset),
+  audited(row('PATCH', A, pair('assets', 'update'), asset), 'patch'),
   row('GET', `${GOV}/approvals`, pair('approvals', 'list'), `${GOV}/approvals`),
   row('GET', `${GOV}/approvals/${SEG}`, pair('approvals', 'get'), `${GOV}/approvals/a1`),
-  row('POST', `${GOV}/approvals/${SEG}/decisions`, pair('approvals', 'approve'), `${GOV}/approvals/a1/decisions`),
-  row('POST', `${GOV}/approvals/${SEG}/cancel`, pair('actions', 'execute'), `${GOV}/approvals/a1/cancel`),
+  audited(row('POST', `${GOV}/approvals/${SEG}/decisions`, pair('approvals', 'approve'), `${GOV}/approvals/a1/decisions`), 'approval.approve'),
+  audited(row('POST', `${GOV}/approvals/${SEG}/cancel`, pair('actions', 'execute'), `${GOV}/approvals/a1/cancel`), 'approval.cancel'),
   row('GET', `${GOV}/policies`, pair('approvals', 'list'), `${GOV}/policies`),
   row('GET', '/api/audit/v1alpha1/events', pair('audit', 'list'), '/api/audit/v1alpha1/events'),
   row('GET', `/api/audit/v1alpha1/events/${SEG}`, pair('audit', 'get'), '/api/audit/v1alpha1/events/e1'),
   row('GET', '/api/jobs/v1alpha1/refresh', pair('jobs', 'list'), '/api/jobs/v1alpha1/refresh'),
-  row('POST', `/api/jobs/v1alpha1/refresh/${SEG}:cancel`, pair('jobs', 'update'), '/api/jobs/v1alpha1/refresh/j1:cancel'),
+  audited(row('POST', `/api/jobs/v1alpha1/refresh/${SEG}:cancel`, pair('jobs', 'update'), '/api/jobs/v1alpha1/refresh/j1:cancel'), 'cancel'),
   row('GET', `/api/jobs/v1alpha1/refresh/${SEG}`, pair('jobs', 'get'), '/api/jobs/v1alpha1/refresh/j1'),
   // `{base}/{plural}` and `{base}/{plural}/{name...}` of every plugin (the model plugin's models included).
   row('GET', `${B}/(?!management$)[a-z0-9_]+`, pair('assets', 'list'), `${mcp}/mcpservers`, `${MODEL}/models`),
@@ -104,6 +107,19 @@ describe('route table of spec 05 §3.7', () => {
       const match = expected(route.method, path);
       assert.ok(match, `${route.method} ${route.url} is not in the route table of 05 §3.7`);
       assert.deepEqual(route.authz, match.authz, `${route.method} ${route.url}`);
+      // 05 §3.7 "Audit action"; a decision route declares `approval.approve` and the handler enriches a deny.
+      const action = route.audit === false ? false : route.audit?.action;
+      assert.equal(action, match.audit, `${route.method} ${route.url}: audit action`);
+    }
+  });
+
+  test('every write route of the table is served with its audit action', () => {
+    for (const r of TABLE.filter((r) => r.audit !== undefined)) {
+      for (const method of r.methods) {
+        for (const example of r.examples) {
+          assert.ok(t.server.app.routeIndex.find(method, example), `${method} ${example} (05 §3.7) is served`);
+        }
+      }
     }
   });
 

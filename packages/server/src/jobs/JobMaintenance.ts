@@ -3,7 +3,7 @@ import type { BaseLogger } from 'pino';
 import type { Database } from '../db/schema.js';
 import type { Leadership } from '../ha/Leadership.js';
 import { withTaskLock } from '../ha/taskLock.js';
-import { deleteExpiredJobsAcrossNamespaces, recoverStuckJobsAcrossNamespaces } from './jobsAcrossNamespaces.js';
+import { deleteExpiredJobsAcrossNamespaces, recoverStuckJobsAcrossNamespaces } from '../db/acrossNamespaces.js';
 
 const RUN_EVERY_MS = 60_000;
 const RETENTION_EVERY_MS = 3_600_000;

@@ -21,7 +21,7 @@ export interface EnqueueInput {
  * The `refresh_jobs` repository (spec 05 §5). Request-side functions take the namespace and put it in
  * every WHERE clause; worker transitions address a job by id AND by the claiming replica, each one a
  * conditional UPDATE whose zero-row result means the race was lost (§5.2). Cross-namespace work
- * (claim, recovery, retention, cluster-scope lists) is in jobsAcrossNamespaces.ts.
+ * (claim, recovery, retention) is in db/acrossNamespaces.ts.
  */
 export class JobStore {
   constructor(

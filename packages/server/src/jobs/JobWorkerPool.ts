@@ -9,7 +9,7 @@ import { toRefreshResult, type RefreshResult } from '../sources/refreshResult.js
 import type { RefreshService } from '../sources/RefreshService.js';
 import { RefreshAborted, type RefreshOptions, type RefreshOutcome } from '../sources/SourceRefresher.js';
 import { ALL_SOURCES, type JobRow } from './jobRows.js';
-import { claimNextJobAcrossNamespaces, countJobsByStateAcrossNamespaces, requeueOwnJobsAcrossNamespaces } from './jobsAcrossNamespaces.js';
+import { claimNextJobAcrossNamespaces, countJobsByStateAcrossNamespaces, requeueOwnJobsAcrossNamespaces } from '../db/acrossNamespaces.js';
 import type { JobStore } from './JobStore.js';
 
 export interface JobWorkerSettings {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { InProcessNotifications } from '../ha/Notifications.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { JobMaintenance } from './JobMaintenance.js';
-import { claimNextJobAcrossNamespaces, deleteExpiredJobsAcrossNamespaces, recoverStuckJobsAcrossNamespaces } from './jobsAcrossNamespaces.js';
+import { claimNextJobAcrossNamespaces, deleteExpiredJobsAcrossNamespaces, recoverStuckJobsAcrossNamespaces } from '../db/acrossNamespaces.js';
 import { JobStore } from './JobStore.js';
 
 /** The job table's transitions (spec 05 §5.2–5.7) against the database, without HTTP. */

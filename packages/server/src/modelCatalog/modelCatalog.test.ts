@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
 import { describeEachDatabase } from '../testing/databases.js';
+import { hubModelInfo, MockHuggingFace, VALID_TOKEN } from '../testing/mockHuggingFace.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 /**
@@ -127,14 +128,22 @@ const allModels = [...LAB_A.models.map((m) => ({ ...m, source: 'lab-a' })), ...L
 
 describeEachDatabase('model catalog API', (kind) => {
   let t: TestServer;
+  let hub: MockHuggingFace;
   const get = async (url: string) => t.inject({ method: 'GET', url });
   before(async () => {
+    hub = await MockHuggingFace.start();
+    for (const name of ['helm-8b', 'helm-8b-draft', 'helm-70b']) hub.setModel(hubModelInfo(`northwind-ai/${name}`));
+    hub.setModel(hubModelInfo('Contoso/Embed-Small-V2'));
     t = await startTestServer({
       kind,
       files: { 'sources.yaml': SOURCES, 'lab-a.yaml': stringify(LAB_A), 'lab-b.yaml': stringify(LAB_B), 'lab-c.yaml': stringify(LAB_C) },
+      env: { CATALOG_HF_ALLOWED_URLS: hub.url, CATALOG_SECRET_HF: VALID_TOKEN },
     });
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await hub.close();
+  });
 
   test('lists every model of the enabled sources with the legacy list shape (§16.2)', async () => {
     const body = json(await get(`${BASE}/models?pageSize=100`));
@@ -379,7 +388,19 @@ describeEachDatabase('model catalog API', (kind) => {
     assert.match(json(yamlError).message, /line \d+/);
     assert.equal(json(yamlError).code, 'Unprocessable Entity');
     assert.equal((await preview({ config: 'type: yaml\nproperties: {yamlCatalogPath: /etc/passwd}\n' })).statusCode, 422);
-    assert.equal((await preview({ config: 'type: hf\nincludedItems: ["org/*"]\n' })).statusCode, 503);
+    // 03 §14.8: hf configurations are expanded against the hub; `url` is honoured because CATALOG_HF_ALLOWED_URLS lists it.
+    const hf = `type: hf\nproperties: {url: "${hub.url}", apiKey: {env: CATALOG_SECRET_HF}}\nincludedItems: ["northwind-ai/helm*", "contoso/embed-small-v2", "contoso/gone"]\nexcludedItems: ["*-draft"]\n`;
+    const hfPreview = json(await preview({ config: hf }));
+    assert.deepEqual(hfPreview.items, [
+      { name: 'northwind-ai/helm-8b', included: true }, { name: 'northwind-ai/helm-8b-draft', included: false }, { name: 'northwind-ai/helm-70b', included: true },
+      { name: 'Contoso/Embed-Small-V2', included: true }, { name: 'contoso/gone', included: true },
+    ]);
+    assert.deepEqual(hfPreview.summary, { totalModels: 5, includedModels: 4, excludedModels: 1, rejectedModels: 0 });
+    assert.ok(hub.requests.every((request) => request.headers.authorization === `Bearer ${VALID_TOKEN}`), 'the apiKey resolved in the namespace is sent');
+    assert.deepEqual(names(json(await preview({ config: hf }, '?filterStatus=excluded'))), ['northwind-ai/helm-8b-draft']);
+    const badHf = await preview({ config: 'type: hf\nproperties: {maxModels: -1}\nincludedItems: ["northwind-ai/*"]\n' });
+    assert.equal(badHf.statusCode, 422);
+    assert.equal((await preview({ config: 'type: hf\n' })).statusCode, 422);
     assert.equal((await preview({ config, catalogData }, '?filterStatus=nope')).statusCode, 400);
     const notMultipart = await t.inject({ method: 'POST', url: `${BASE}/sources/preview`, headers: { 'content-type': 'application/json' }, payload: '{}' });
     assert.equal(notMultipart.statusCode, 415);

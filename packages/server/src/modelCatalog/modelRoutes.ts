@@ -22,12 +22,13 @@ import { compileModelFilter } from './modelFilter.js';
 import { modelOrdering } from './modelOrdering.js';
 import { parseMultipart } from './multipart.js';
 import { DEFAULT_PERFORMANCE_PROPERTIES, performancePoint, recommendedIds, sizing, type PerformanceProperties } from './pareto.js';
-import { previewSource } from './preview.js';
+import { previewSource, type PreviewContext } from './preview.js';
 import { compareRanked, rankByRecommendedLatency } from './recommendations.js';
 
 export interface ModelRouteDependencies extends EntityRouteDependencies {
   /** Read at request time: providers exist once the server has started. */
   providers: () => Readonly<Record<string, Provider>>;
+  previewHf: PreviewContext['previewHf'];
   maxSourceBytes: number;
 }
 
@@ -297,7 +298,7 @@ export function registerModelRoutes(app: FastifyInstance, plugin: RegisteredPlug
           throw new UnsupportedMediaTypeError('preview requires a multipart/form-data body');
         }
         const result = await previewSource(parseMultipart(request.body, contentType), {
-          namespace: request.namespace!, kind, providers: deps.providers(), maxSourceBytes: deps.maxSourceBytes,
+          namespace: request.namespace!, kind, providers: deps.providers(), previewHf: deps.previewHf, maxSourceBytes: deps.maxSourceBytes,
         });
         const indexed = result.items.map((item, index) => ({ ...item, index })).filter((item) => filterStatus === 'all' || item.included === (filterStatus === 'included'));
         const page = pageInMemory(indexed, {

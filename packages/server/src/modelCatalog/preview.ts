@@ -5,6 +5,7 @@ import { BadRequestError, PayloadTooLargeError, ServiceUnavailableError, Unproce
 import { compileNameFilter, validatePatterns } from '../ingest/globs.js';
 import { parseSourceDocument } from '../ingest/parseDocument.js';
 import { validateEntries } from '../ingest/validateEntries.js';
+import type { HfPreviewItem } from '../providers/hfPreview.js';
 import { ProviderError } from '../providers/ProviderError.js';
 import type { Provider } from '../providers/types.js';
 import type { FormPart } from './multipart.js';
@@ -27,6 +28,8 @@ export interface PreviewContext {
   namespace: string;
   kind: KindDeclaration;
   providers: Readonly<Record<string, Provider>>;
+  /** 03 §14.8: an `hf` configuration is expanded against the hub, not fetched like a refresh. */
+  previewHf: (source: SourceConfig, namespace: string) => Promise<HfPreviewItem[]>;
   maxSourceBytes: number;
 }
 
@@ -42,11 +45,7 @@ export async function previewSource(parts: readonly FormPart[], ctx: PreviewCont
   if (dataPart && dataPart.data.length > ctx.maxSourceBytes) throw new PayloadTooLargeError(`catalogData exceeds the limit of ${ctx.maxSourceBytes} bytes`);
 
   const source = parseConfig(configPart.data.toString('utf8'));
-  const keep = compileNameFilter(source.includedItems, source.excludedItems);
-  const { names, rejected } = source.type === 'yaml'
-    ? await yamlNames(source, dataPart, ctx)
-    : await hfNames(source, ctx);
-  const items = names.map((name) => ({ name, included: keep(name) }));
+  const { items, rejected } = source.type === 'yaml' ? await yamlItems(source, dataPart, ctx) : { items: await hfItems(source, ctx), rejected: 0 };
   const included = items.filter((item) => item.included).length;
   return {
     items,
@@ -83,7 +82,7 @@ function parseConfig(text: string): SourceConfig {
   };
 }
 
-async function yamlNames(source: SourceConfig, dataPart: FormPart | undefined, ctx: PreviewContext): Promise<{ names: string[]; rejected: number }> {
+async function yamlItems(source: SourceConfig, dataPart: FormPart | undefined, ctx: PreviewContext): Promise<{ items: PreviewItem[]; rejected: number }> {
   let text: string;
   let file: string;
   if (dataPart) {
@@ -98,20 +97,18 @@ async function yamlNames(source: SourceConfig, dataPart: FormPart | undefined, c
     text = fetched[0].text;
     file = fetched[0].file;
   }
-  return namesOf(text, file, ctx);
+  const { names, rejected } = namesOf(text, file, ctx);
+  const keep = compileNameFilter(source.includedItems, source.excludedItems);
+  return { items: names.map((name) => ({ name, included: keep(name) })), rejected };
 }
 
-async function hfNames(source: SourceConfig, ctx: PreviewContext): Promise<{ names: string[]; rejected: number }> {
-  const provider = ctx.providers.hf;
-  if (!provider) throw new ServiceUnavailableError('preview of hf sources needs the hf provider, which this server build does not include');
-  const names: string[] = [];
-  let rejected = 0;
-  for (const document of await fetchOrReject(provider, source, ctx.namespace)) {
-    const result = namesOf(document.text, document.file, ctx);
-    names.push(...result.names);
-    rejected += result.rejected;
+async function hfItems(source: SourceConfig, ctx: PreviewContext): Promise<PreviewItem[]> {
+  try {
+    return await ctx.previewHf(source, ctx.namespace);
+  } catch (error) {
+    if (error instanceof ProviderError) throw new UnprocessableEntityError(error.message);
+    throw error;
   }
-  return { names, rejected };
 }
 
 async function fetchOrReject(provider: Provider | undefined, source: SourceConfig, namespace: string) {

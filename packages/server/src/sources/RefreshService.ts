@@ -33,6 +33,20 @@ export class RefreshService {
     return this.deps.catalog.sources(namespace, plugin).filter((s) => s.enabled);
   }
 
+  /**
+   * Refreshes one source now with its current configuration: what apply, enable, rollback and
+   * reconcile run (04 §13.7: no rate limit, no job). `undefined` when the source is gone.
+   */
+  async refreshCurrent(namespace: string, plugin: RegisteredPlugin, sourceId: string, options: RefreshOptions = {}): Promise<RefreshOutcome | undefined> {
+    const source = this.deps.catalog.sources(namespace, plugin.name).find((s) => s.id === sourceId);
+    return source ? this.refreshOne(namespace, plugin, source, options) : undefined;
+  }
+
+  /** Stops the running fetches of a source that is being disabled or deleted (04 §13.6). */
+  abortFetches(reason: string, key: { namespace: string; plugin: string; sourceId: string }): void {
+    this.deps.refresher().abortFetches(reason, key);
+  }
+
   async refreshOne(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: RefreshOptions = {}): Promise<RefreshOutcome> {
     return this.deps.refresher().refresh(namespace, plugin, source, options);
   }

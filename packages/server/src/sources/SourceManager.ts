@@ -12,7 +12,8 @@ import { editSourceEntry } from './config-stores/editDocument.js';
 import type { ManagedContents } from './ManagedContents.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import { sourceSnapshot, sourceVersion, type SourceSnapshot } from './sourceDigests.js';
-import { removeSourceEntities, type RefreshSourceNow } from './sourceEffects.js';
+import type { RefreshService } from './RefreshService.js';
+import { removeSourceEntities, type AfterApplyHooks } from './sourceEffects.js';
 import type { RefreshOutcome } from './SourceRefresher.js';
 import { prepareSource, type DetailedValidationResult, type SourceValidatorDeps } from './validation/validateSource.js';
 
@@ -26,12 +27,17 @@ export interface SourceManagerDeps {
   contents: ManagedContents;
   database: { readonly db: Kysely<Database> };
   validation: SourceValidatorDeps;
-  refreshSourceNow: RefreshSourceNow;
+  /** The one refresh entry point (04 §13.7); these refreshes bypass the rate limit. */
+  refreshes: RefreshService;
+  /** The same hooks the refresher runs, for the transactions that delete a source's entities. */
+  afterApply: AfterApplyHooks;
   versions: DataVersions;
   log: BaseLogger;
   /** Label of the documents in error messages (the `--sources` path). */
   documentLabel: string;
   onExternalChange?: ExternalChangeListener;
+  /** Called once a configuration write of `namespace` has been stored (other replicas reconcile at once, 05 §7.1). */
+  onConfigChanged?: (namespace: string) => void;
 }
 
 /** Who asks and under which precondition (spec 04 §9 step 7). */
@@ -242,6 +248,12 @@ export class SourceManager {
     return this.reconciling;
   }
 
+  /** Reconcile of one namespace, when another replica reports it changed its configuration (05 §7.1). */
+  async reconcileNamespaceNow(namespace: string): Promise<void> {
+    const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace));
+    for (const effect of effects) await effect();
+  }
+
   private async reconcileAll(): Promise<void> {
     let storedNamespaces: string[];
     try {
@@ -282,7 +294,7 @@ export class SourceManager {
     this.storeErrors.delete(namespace);
     const now = Date.now();
     const revisions: RevisionRecord[] = [];
-    const changes: { plugin: RegisteredPlugin; sourceId: string; after?: SourceConfig; before?: SourceConfig }[] = [];
+    const changes: { plugin: RegisteredPlugin; sourceId: string; after?: SourceConfig; before?: SourceConfig; viaApi: boolean }[] = [];
     for (const plugin of this.deps.registry.list()) {
       const before = new Map(this.deps.catalog.sources(namespace, plugin.name).map((s) => [s.id, s]));
       const after = new Map((document.catalogs[plugin.configKey]?.sources ?? []).map((s) => [s.id, s]));
@@ -290,11 +302,13 @@ export class SourceManager {
         const previous = before.get(id);
         const next = after.get(id);
         if (previous && next && sourceVersion(previous) === sourceVersion(next)) continue;
-        changes.push({ plugin, sourceId: id, before: previous, after: next });
-        if (next && this.deps.store.keepsRevisions && id !== '') {
-          const history = await this.deps.store.revisions(namespace, plugin.configKey, id);
+        const history = next && this.deps.store.keepsRevisions && id !== '' ? await this.deps.store.revisions(namespace, plugin.configKey, id) : undefined;
+        // A write made through the API of another replica already recorded its revision and audit event.
+        const viaApi = history !== undefined && history[0]?.digest === sourceVersion(next!);
+        changes.push({ plugin, sourceId: id, before: previous, after: next, viaApi });
+        if (history && !viaApi) {
           if (history.length === 0 && previous) revisions.push(revisionOf(plugin, previous, 'import', 'system', new Date(now - IMPORT_OFFSET_MS)));
-          revisions.push(revisionOf(plugin, next, 'external', 'system', new Date(now)));
+          revisions.push(revisionOf(plugin, next!, 'external', 'system', new Date(now)));
         }
       }
     }
@@ -314,6 +328,7 @@ export class SourceManager {
       const ctx = { namespace, plugin: change.plugin };
       if (change.after?.enabled) await this.refresh(ctx, change.sourceId);
       else await this.removeEntities(ctx, change.sourceId, change.after ? 'disable' : 'delete');
+      if (change.viaApi) return;
       await this.deps.onExternalChange?.({
         namespace, plugin: change.plugin.name, sourceId: change.sourceId, revision: change.after ? sourceVersion(change.after) : null,
       });
@@ -376,6 +391,7 @@ export class SourceManager {
         void this.reconcile().catch((e: Error) => this.deps.log.error({ err: e }, 'reconcile after a conflict failed'));
         throw new ConflictError(error.message);
       }
+      this.deps.onConfigChanged?.(namespace);
       if (after) this.deps.catalog.putSource(namespace, plugin.name, { ...after, line: 0, problems: [] });
       else this.deps.catalog.removeSource(namespace, plugin.name, sourceId);
       // Only a view that was current follows the save; a stale one is left for reconcile to diff.
@@ -394,23 +410,16 @@ export class SourceManager {
     await this.deps.contents.retainOnly({ namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId }, referenced);
   }
 
-  /**
-   * Refreshes one source now with its current configuration (no rate limit, no job) and invalidates
-   * the plugin's caches: the entry point for every refresh a request or job triggers (spec 04 §13.7).
-   * `undefined` when the source does not exist.
-   */
-  async refreshNow(namespace: string, plugin: RegisteredPlugin, sourceId: string, options: { force?: boolean } = {}): Promise<RefreshOutcome | undefined> {
-    const outcome = await this.deps.refreshSourceNow(namespace, plugin, sourceId, options);
-    this.deps.versions.bump(namespace, plugin.name);
-    return outcome;
-  }
-
+  /** The refresher bumps the plugin's data version, which invalidates its caches. */
   private refresh(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string): Promise<RefreshOutcome | undefined> {
-    return this.refreshNow(ctx.namespace, ctx.plugin, sourceId);
+    return this.deps.refreshes.refreshCurrent(ctx.namespace, ctx.plugin, sourceId);
   }
 
+  /** A fetch still running would only write data of a source that no longer serves it (04 §13.6). */
   private async removeEntities(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string, mode: 'disable' | 'delete'): Promise<void> {
-    await removeSourceEntities(this.deps.database.db, { namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId }, mode);
+    const key = { namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId };
+    this.deps.refreshes.abortFetches(mode === 'disable' ? 'source disabled' : 'source deleted', key);
+    await removeSourceEntities(this.deps.database.db, key, mode, this.deps.afterApply.get(ctx.plugin.name));
     this.deps.versions.bump(ctx.namespace, ctx.plugin.name);
   }
 

@@ -16,6 +16,7 @@ import type { FailedDocument, FailedItem, FetchedDocument, FetchResult, Provider
 import { applyKindEntities, inSourceTransaction, type ApplyCounts, type EntityToApply } from './applyEntities.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import { dataConfigDigest } from './sourceDigests.js';
+import type { AfterApplyHooks } from './sourceEffects.js';
 
 export type RefreshStatus = 'success' | 'unchanged' | 'error';
 
@@ -93,11 +94,8 @@ export class SourceRefresher {
       metrics: Metrics;
       versions: DataVersions;
       log: BaseLogger;
-      /**
-       * Per plugin: work run at the end of every refresh transaction that changed its entities, in
-       * that transaction (the model plugin's filter-options snapshot, spec 03 §9.2).
-       */
-      afterApply?: ReadonlyMap<string, (trx: Transaction<Database>, namespace: string) => Promise<void>>;
+      /** Run at the end of every refresh transaction that changed the plugin's entities. */
+      afterApply?: AfterApplyHooks;
     },
   ) {}
 

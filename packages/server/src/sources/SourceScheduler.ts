@@ -5,7 +5,7 @@ import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { PluginRegistry } from '../framework/PluginRegistry.js';
 import { parseDurationSeconds } from '../providers/sourceProperties.js';
 import type { SourceCatalog } from './SourceCatalog.js';
-import type { SourceRefresher } from './SourceRefresher.js';
+import type { RefreshService } from './RefreshService.js';
 
 const TICK_MS = 5_000;
 /** `syncInterval` default and minimum per remote type (04 §14.2, §14.3; 03 §14.1). */
@@ -35,7 +35,7 @@ export class SourceScheduler {
     private readonly deps: {
       registry: PluginRegistry;
       catalog: SourceCatalog;
-      refresher: SourceRefresher;
+      refreshes: RefreshService;
       baseDir: string;
       log: BaseLogger;
     },
@@ -119,7 +119,7 @@ export class SourceScheduler {
     this.lastSync.set(key, Date.now());
     try {
       this.deps.log.info({ namespace, plugin: pluginName, sourceId: source.id }, `${reason}; refreshing`);
-      await this.deps.refresher.refresh(namespace, plugin, source);
+      await this.deps.refreshes.refreshOne(namespace, plugin, source);
     } finally {
       this.running.delete(key);
     }

@@ -114,3 +114,65 @@ describeEachDatabase('governance scenario', (kind) => {
     assert.equal(rebind.body!.previousVersionId, v2Id);
   });
 });
+
+/** Spec 06 §17 #6, #7 and #42: steps 1–5 alone, as recorded by the audit recorder behind the real requests. */
+describeEachDatabase('governance scenario history and audit', (kind) => {
+  let server: TestServer;
+  let call: ReturnType<typeof governanceClient>;
+  before(async () => {
+    server = await startTestServer({
+      kind,
+      env: {
+        CATALOG_GOVERNANCE_CONFIG: join(REPOSITORY_ROOT, 'config', 'governance.yaml'),
+        CATALOG_APPROVAL_POLICIES: join(REPOSITORY_ROOT, 'config', 'approval-policies.yaml'),
+      },
+    });
+    call = governanceClient(server);
+  });
+  after(() => server.close());
+
+  test('GET {a}/history lists each step with actor and time; one audit event per mutating request', async () => {
+    const started = Date.now();
+    const v1 = (await call('POST', `${AGENT}/versions`, alice, { versionLabel: 'v1' })).body!.versionId as string;
+    const v2 = (await call('POST', `${AGENT}/versions`, alice, { versionLabel: 'v2' })).body!.versionId as string;
+    const gated = await call('POST', `${AGENT}/actions/lifecycle.setState`, alice, { params: { state: 'approved', reason: 'ready' } });
+    assert.equal(gated.status, 202);
+    assert.equal((await call('POST', `${GOV}/approvals/${gated.body!.data.requestId}/decisions`, bob, { verdict: 'approve' })).status, 200);
+    assert.equal((await call('PUT', `${AGENT}/bindings/dev`, alice, { versionId: v2 })).status, 200);
+    assert.equal((await call('POST', `${AGENT}/actions/promotion.promote`, alice, { params: { fromEnv: 'dev', toEnv: 'stage' } })).status, 200);
+    assert.equal((await call('POST', `${AGENT}/actions/promotion.promote`, alice, { params: { fromEnv: 'stage', toEnv: 'prod' } })).status, 200);
+    assert.equal((await call('POST', `${AGENT}/actions/promotion.rollback`, alice, { params: { environment: 'prod', targetVersionId: v1 } })).status, 200);
+    const mutations = 8;
+
+    const history = await call('GET', `${AGENT}/history`, alice);
+    assert.equal(history.status, 200, JSON.stringify(history.body));
+    const events = history.body!.events as Record<string, any>[];
+    assert.deepEqual(events.map((e) => [e.eventType, e.actor]), [
+      ['governance.promotion.rollback', 'alice'],
+      ['governance.promotion.promoted', 'alice'],
+      ['governance.promotion.promoted', 'alice'],
+      ['governance.promotion.bound', 'alice'],
+      ['governance.approval.decision', 'bob'],
+      ['governance.approval.requested', 'alice'],
+      ['governance.version.created', 'alice'],
+      ['governance.version.created', 'alice'],
+    ]);
+    assert.equal(history.body!.totalSize, 8);
+    const decision = events[4];
+    assert.equal(decision.metadata.executedAs, 'alice');
+    assert.equal(decision.newValue.lifecycleState, 'approved');
+    assert.equal(events[5].outcome, 'pending');
+    for (const event of events) {
+      const at = Date.parse(event.createdAt);
+      assert.ok(at >= started - 1000 && at <= Date.now() + 1000, `${event.eventType} createdAt ${event.createdAt}`);
+    }
+
+    // #7 and #42: exactly one event per mutating request, with its governance event type and caller.
+    const audit = await call('GET', '/api/audit/v1alpha1/events?pageSize=100', alice);
+    assert.equal(audit.status, 200, JSON.stringify(audit.body));
+    const governanceEvents = (audit.body!.events as Record<string, any>[]).filter((e) => String(e.eventType).startsWith('governance.'));
+    assert.equal(governanceEvents.length, mutations);
+    assert.equal(new Set(governanceEvents.map((e) => e.requestId)).size, mutations, 'no two events share a requestId');
+    assert.deepEqual(governanceEvents.map((e) => e.actor).sort(), ['alice', 'alice', 'alice', 'alice', 'alice', 'alice', 'alice', 'bob']);
+  });
+});

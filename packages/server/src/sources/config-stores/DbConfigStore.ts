@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { readSourcesText, parseSourcesDocument } from '../../config/sourcesDocument.js';
+import { configNamespacesAcrossNamespaces } from '../../db/acrossNamespaces.js';
 import type { Database } from '../../db/schema.js';
 import { sha256Hex } from '../../ingest/digest.js';
 import { DEFAULT_NAMESPACE } from '../../tenancy/resolveNamespace.js';
@@ -62,9 +63,8 @@ export class DbConfigStore implements ConfigStore {
     return true;
   }
 
-  async namespaces(): Promise<string[]> {
-    const rows = await this.db.selectFrom('catalog_config_sections').select('namespace').orderBy('namespace').execute();
-    return rows.map((row) => row.namespace);
+  namespaces(): Promise<string[]> {
+    return configNamespacesAcrossNamespaces(this.db);
   }
 
   async read(namespace: string): Promise<StoredDocument | undefined> {

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createPostgresTestDatabase } from '../testing/databases.js';
+import { partsPlugin, partsYaml } from '../testing/partsPlugin.js';
+import { startTestServer, type TestServer } from '../testing/testServer.js';
+
+/**
+ * Spec 05 §7.1 `catalog_config_changed`: a configuration write on one replica makes the other
+ * reconcile that namespace at once, although its reconcile interval is an hour; the write is not
+ * mistaken there for an external change (no `external` revision, no `config.external_change` event).
+ */
+const M = '/api/parts_catalog/v1alpha1/management';
+const LIST = '/api/parts_catalog/v1alpha1/parts?pageSize=100';
+type Json = Record<string, any>;
+const json = (r: { body: string }) => JSON.parse(r.body) as Json;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('configuration changes across replicas', { skip: process.env.CATALOG_TEST_DATABASE_URL ? false : 'CATALOG_TEST_DATABASE_URL not set' }, () => {
+  const servers: TestServer[] = [];
+  let database: { url: string; drop: () => Promise<void> };
+
+  before(async () => {
+    database = await createPostgresTestDatabase();
+    const files = {
+      'sources.yaml': 'catalogs:\n  parts:\n    sources:\n      - {id: base, name: Base, type: yaml, properties: {yamlCatalogPath: base.yaml}}\n',
+      'base.yaml': partsYaml(1, 'base'),
+    };
+    for (const name of ['replica-1', 'replica-2']) {
+      servers.push(await startTestServer({
+        kind: 'postgres',
+        databaseUrl: database.url,
+        plugins: [partsPlugin],
+        files,
+        args: ['--config-store=db'],
+        env: { POD_NAME: name, CATALOG_CONFIG_RECONCILE_INTERVAL_SECONDS: '3600', CATALOG_SHUTDOWN_TIMEOUT_SECONDS: '1' },
+      }));
+    }
+  });
+  after(async () => {
+    for (const server of servers) await server.close();
+    await database?.drop();
+  });
+
+  const partsOf = async (server: TestServer, sourceId: string) =>
+    (json(await server.inject(LIST)).items as Json[]).filter((item) => item.sourceId === sourceId).map((item) => item.name as string).sort();
+  const waitFor = async (check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 2_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) return false;
+      await sleep(25);
+    }
+    return true;
+  };
+
+  test('apply and disable on one replica show on the other within 2 s', async () => {
+    const [a, b] = servers;
+    const applied = await a.inject({
+      method: 'POST', url: `${M}/apply-source`, headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ id: 'added', name: 'Added', type: 'yaml', properties: { content: partsYaml(2, 'added') } }),
+    });
+    assert.equal(applied.statusCode, 200, applied.body);
+    assert.ok(await waitFor(async () => (json(await b.inject(`${M}/sources`)).sources as Json[]).some((s) => s.id === 'added')), 'replica 2 lists the applied source');
+    assert.deepEqual(await partsOf(b, 'added'), ['added-0', 'added-1']);
+
+    const disabled = await a.inject({ method: 'POST', url: `${M}/sources/added/enable`, headers: { 'content-type': 'application/json' }, payload: '{"enabled": false}' });
+    assert.equal(disabled.statusCode, 200);
+    assert.ok(await waitFor(async () => (json(await b.inject(`${M}/sources`)).sources as Json[]).find((s) => s.id === 'added')?.enabled === false));
+
+    const revisions = json(await b.inject(`${M}/sources/added/revisions`));
+    assert.deepEqual((revisions.revisions as Json[]).map((r) => r.action), ['disable', 'apply'], 'no external revision recorded by replica 2');
+    const external = servers.flatMap((s) => s.logs.filter((l) => l.msg === 'configuration changed outside the API; reconciled'));
+    assert.ok(external.length > 0, 'replica 2 reconciled on the notification');
+    const events = json(await b.inject('/api/audit/v1alpha1/events?pageSize=100'));
+    assert.equal((events.events ?? events.items ?? []).filter((e: Json) => e.eventType === 'config.external_change').length, 0);
+  });
+});
