@@ -4,6 +4,7 @@ import type { InjectOptions } from 'fastify';
 import { describeEachDatabase } from '../testing/databases.js';
 import { auditPlugins, EVENTS, json, MCP, PROMPTS } from '../testing/auditFixtures.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
+import { loadBundledPlugins } from '../bundledPlugins.js';
 
 /** What one team owns. */
 interface Team {
@@ -34,6 +35,9 @@ const post = (url: string, body: unknown): Pick<InjectOptions, 'method' | 'url' 
 const JOBS = '/api/jobs/v1alpha1/refresh';
 const GOV = '/api/governance/v1alpha1';
 const asset = (owner: Team) => `${GOV}/assets/mcp/McpServer/${owner.entity}`;
+const MODELS = '/api/model_catalog/v1alpha1';
+/** The owner's model: `<namespace>/model`, served from the source `<namespace>-src-models`. */
+const model = (owner: Team) => `${MODELS}/sources/${owner.sourceId}-models/models/${owner.namespace}/model`;
 
 const ROWS: IsolationRow[] = [
   { family: 'plugin discovery', request: () => ({ url: '/api/plugins' }), expect: 'absent' },
@@ -69,6 +73,15 @@ const ROWS: IsolationRow[] = [
   { family: 'governance binding (write)', request: (_, owner) => ({ method: 'PUT', url: `${asset(owner)}/bindings/dev`, payload: JSON.stringify({ versionId: 'v1' }) }), expect: 'not_found' },
   { family: 'governance history', request: (_, owner) => ({ url: `${asset(owner)}/history` }), expect: 'not_found' },
   { family: 'approvals list', request: () => ({ url: `${GOV}/approvals` }), expect: 'absent' },
+  { family: 'model list', request: () => ({ url: `${MODELS}/models?pageSize=100` }), expect: 'absent' },
+  { family: 'model list filtered by the owner\'s source', request: (_, owner) => ({ url: `${MODELS}/models?source=${owner.sourceId}-models` }), expect: 'absent' },
+  { family: 'model filter_options', request: () => ({ url: `${MODELS}/models/filter_options` }), expect: 'absent' },
+  { family: 'model sources (legacy list)', request: () => ({ url: `${MODELS}/sources` }), expect: 'absent' },
+  { family: 'model labels', request: () => ({ url: `${MODELS}/labels` }), expect: 'absent' },
+  { family: 'model get by name', request: (_, owner) => ({ url: `${MODELS}/models/${owner.namespace}/model` }), expect: 'not_found' },
+  { family: 'model get in the owner\'s source', request: (_, owner) => ({ url: model(owner) }), expect: 'not_found' },
+  { family: 'model artifacts', request: (_, owner) => ({ url: `${model(owner)}/artifacts` }), expect: 'not_found' },
+  { family: 'model performance artifacts', request: (_, owner) => ({ url: `${model(owner)}/artifacts/performance` }), expect: 'not_found' },
 ];
 
 /**
@@ -76,12 +89,13 @@ const ROWS: IsolationRow[] = [
  * attempt on the owner's entity is audited in the viewer's namespace and names it.
  */
 function traces(owner: Team): string[] {
-  return [owner.user, owner.sourceId, owner.requestId, owner.eventId, owner.jobId, `${owner.namespace} only`, `${owner.namespace}-tag`, `${owner.namespace}-secret`, `"namespace":"${owner.namespace}"`];
+  return [owner.user, owner.sourceId, `${owner.namespace}-license`, `${owner.namespace}-task`, `${owner.namespace}-label`, owner.requestId, owner.eventId, owner.jobId, `${owner.namespace} only`, `${owner.namespace}-tag`, `${owner.namespace}-secret`, `"namespace":"${owner.namespace}"`];
 }
 
 function sourcesDocument(team: Team): string {
   const mcp = `mcpservers:\n  - {name: ${team.entity}, description: ${team.namespace} only, serverUrl: 'stdio://${team.entity}', deploymentMode: local}\n`;
   const prompts = `prompttemplates:\n  - {name: ${team.prompt}, description: ${team.namespace} only, format: raw, template: hello}\n`;
+  const models = `source: ${team.namespace} models\nmodels:\n  - name: ${team.namespace}/model\n    provider: ${team.namespace} only\n    description: ${team.namespace} only\n    license: ${team.namespace}-license\n    tasks: [${team.namespace}-task]\n    artifacts:\n      - uri: oci://registry.example.com/${team.namespace}/model:1\n`;
   return `catalogs:
   mcp:
     sources:
@@ -89,6 +103,11 @@ function sourcesDocument(team: Team): string {
   prompts:
     sources:
       - {id: ${team.sourceId}-prompts, name: ${team.namespace} prompts, type: yaml, properties: {content: ${JSON.stringify(prompts)}}}
+  models:
+    labels:
+      - {name: ${team.namespace}-label, description: ${team.namespace} only}
+    sources:
+      - {id: ${team.sourceId}-models, name: ${team.namespace} models, type: yaml, labels: [${team.namespace}-label], properties: {content: ${JSON.stringify(models)}}}
 `;
 }
 
@@ -106,7 +125,7 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
   before(async () => {
     t = await startTestServer({
       kind,
-      plugins: await auditPlugins(),
+      plugins: [...(await auditPlugins()), ...(await loadBundledPlugins()).filter((p) => p.name === 'model')],
       args: ['--config-store=db'],
       env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b' },
       prepare: async (db) => {
@@ -127,6 +146,7 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
   test('each team sees its own data', async () => {
     for (const team of teams) {
       assert.equal((await as(team, { url: `${MCP}/mcpservers/${team.entity}` })).statusCode, 200);
+      assert.equal((await as(team, { url: `${model(team)}/artifacts` })).statusCode, 200);
       assert.equal((await as(team, { url: `${EVENTS}/${team.eventId}` })).statusCode, 200);
       assert.deepEqual(json(await as(team, { url: `${MCP}/management/sources` })).sources.map((s: { id: string }) => s.id), [team.sourceId]);
     }
