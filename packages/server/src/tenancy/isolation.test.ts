@@ -119,7 +119,7 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
   const as = (team: Team, options: InjectOptions) =>
     t.inject({
       ...options,
-      headers: { 'x-namespace': team.namespace, 'x-remote-user': team.user, ...(options.payload ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      headers: { 'x-namespace': team.namespace, 'x-remote-user': team.user, 'x-user-role': 'operator', ...(options.payload ? { 'content-type': 'application/json' } : {}), ...options.headers },
     });
 
   before(async () => {
@@ -127,7 +127,8 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
       kind,
       plugins: [...(await auditPlugins()), ...(await loadBundledPlugins()).filter((p) => p.name === 'model')],
       args: ['--config-store=db'],
-      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b' },
+      // Role mode: the teams act as operators; the viewer test below drops to `viewer`.
+      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b', CATALOG_AUTHZ_MODE: 'role' },
       prepare: async (db) => {
         await db.insertInto('catalog_config_sections').values(teams.map((team) => ({ namespace: team.namespace, document: sourcesDocument(team) }))).execute();
       },
@@ -165,6 +166,18 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
       }
     });
   }
+
+  test('a viewer cannot mutate its own team\'s data through any write row', async () => {
+    const writes = ROWS.filter((row) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(row.request(teams[0], teams[0]).method ?? 'GET'));
+    assert.ok(writes.length >= 10, 'the matrix has write rows');
+    for (const row of writes) {
+      for (const team of teams) {
+        const options = row.request(team, team);
+        const response = await as(team, { ...options, headers: { 'x-user-role': 'viewer' } });
+        assert.equal(response.statusCode, 403, `${row.family} as a viewer of ${team.namespace}: ${response.body}`);
+      }
+    }
+  });
 
   test('after every row, each team\'s data is as it left it', async () => {
     for (const team of teams) {
