@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { EntryRejection } from '@catalog/framework';
 import { Value } from '@sinclair/typebox/value';
-import { parse } from 'yaml';
+import { readSampleEntries } from '@catalog/framework/testing';
 import plugin, {
   MAX_TEMPLATE_BYTES,
   normalizePromptTemplate,
@@ -24,10 +22,7 @@ const REFERENCED_PROMPTS = ['helpdesk-persona', 'incident-summary', 'ticket-tria
 
 type Entry = Record<string, unknown>;
 
-/** The sample entries as written in data/; packaging, names and ingest of the samples are checked in packages/server. */
-const entries: Entry[] = readdirSync(plugin.dataDir!)
-  .filter((file) => file.endsWith('.yaml'))
-  .flatMap((file) => (parse(readFileSync(join(plugin.dataDir!, file), 'utf8')) as Record<string, Entry[]>)[kind.yamlKey ?? kind.plural] ?? []);
+const entries: Entry[] = readSampleEntries(plugin);
 const byName = new Map(entries.map((e) => [e.name as string, e]));
 
 test('declaration identity matches spec 02 §1.8 and §5', () => {

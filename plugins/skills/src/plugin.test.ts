@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { EntryRejection, type RawEntry } from '@catalog/framework';
-import { parse } from 'yaml';
+import { readSampleEntries } from '@catalog/framework/testing';
 import plugin, { K8S_VERBS, normalizeSkill, REQUIRED_EXECUTION_KEYS, RISK_LEVELS, Skill, SKILL_TYPES } from './index.js';
 
 const kind = plugin.entities[0];
@@ -27,10 +25,7 @@ const SAMPLE_MCP_TOOLS: Record<string, readonly string[]> = {
 type Entry = Record<string, unknown>;
 type Execution = Record<string, unknown>;
 
-/** The sample entries as written in data/; packaging, names and ingest of the samples are checked in packages/server. */
-const entries: Entry[] = readdirSync(plugin.dataDir!)
-  .filter((file) => file.endsWith('.yaml'))
-  .flatMap((file) => (parse(readFileSync(join(plugin.dataDir!, file), 'utf8')) as Record<string, Entry[]>)[kind.yamlKey ?? kind.plural] ?? []);
+const entries: Entry[] = readSampleEntries(plugin);
 const byName = new Map(entries.map((e) => [e.name as string, e]));
 const riskLevel = (e: Entry) => (e.safety as { riskLevel?: string } | undefined)?.riskLevel;
 
