@@ -41,45 +41,39 @@ const LegacyList = (items: TSchema) => Type.Object({
   totalSize: Type.Integer(),
 });
 const AnyObject = Type.Record(Type.String(), Type.Unknown());
+const optionalText = () => Type.Optional(Type.String());
+/** Paging and ordering, shared by the model and artifact lists. */
+const PAGE_AND_ORDER = {
+  filterQuery: optionalText(),
+  pageSize: optionalText(),
+  nextPageToken: optionalText(),
+  pageToken: optionalText(),
+  orderBy: optionalText(),
+  sortOrder: optionalText(),
+};
+/** The performance parameters of 03 §8.1, shared by recommendations mode and the performance route. */
+const PERFORMANCE = {
+  recommendations: optionalText(),
+  targetRPS: optionalText(),
+  latencyProperty: optionalText(),
+  rpsProperty: optionalText(),
+  hardwareCountProperty: optionalText(),
+  hardwareTypeProperty: optionalText(),
+};
 const ModelsQuery = Type.Object(
   {
     source: Type.Optional(MultiValue),
     sourceId: Type.Optional(MultiValue),
     sourceLabel: Type.Optional(MultiValue),
-    q: Type.Optional(Type.String()),
-    filterQuery: Type.Optional(Type.String()),
-    pageSize: Type.Optional(Type.String()),
-    nextPageToken: Type.Optional(Type.String()),
-    pageToken: Type.Optional(Type.String()),
-    orderBy: Type.Optional(Type.String()),
-    sortOrder: Type.Optional(Type.String()),
-    recommendations: Type.Optional(Type.String()),
-    targetRPS: Type.Optional(Type.String()),
-    latencyProperty: Type.Optional(Type.String()),
-    rpsProperty: Type.Optional(Type.String()),
-    hardwareCountProperty: Type.Optional(Type.String()),
-    hardwareTypeProperty: Type.Optional(Type.String()),
-    includeArchived: Type.Optional(Type.String()),
+    q: optionalText(),
+    ...PAGE_AND_ORDER,
+    ...PERFORMANCE,
+    includeArchived: optionalText(),
   },
   { additionalProperties: true },
 );
 const ArtifactsQuery = Type.Object(
-  {
-    artifactType: Type.Optional(MultiValue),
-    artifact_type: Type.Optional(MultiValue),
-    filterQuery: Type.Optional(Type.String()),
-    pageSize: Type.Optional(Type.String()),
-    nextPageToken: Type.Optional(Type.String()),
-    pageToken: Type.Optional(Type.String()),
-    orderBy: Type.Optional(Type.String()),
-    sortOrder: Type.Optional(Type.String()),
-    targetRPS: Type.Optional(Type.String()),
-    recommendations: Type.Optional(Type.String()),
-    latencyProperty: Type.Optional(Type.String()),
-    rpsProperty: Type.Optional(Type.String()),
-    hardwareCountProperty: Type.Optional(Type.String()),
-    hardwareTypeProperty: Type.Optional(Type.String()),
-  },
+  { artifactType: Type.Optional(MultiValue), artifact_type: Type.Optional(MultiValue), ...PAGE_AND_ORDER, ...PERFORMANCE },
   { additionalProperties: true },
 );
 
