@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { createPostgresTestDatabase } from './testing/databases.js';
-import { startFakeKube, type FakeKube } from './testing/fakeKubeApi/FakeKubeApiServer.js';
-import { MULTI_TENANT_RBAC } from './testing/fakeKubeApi/fixtures.js';
+import { MULTI_TENANT_RBAC, startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { listeningUrl, runServerProcess, waitReady, type ServerProcess } from './testing/serverProcess.js';
 
 /*

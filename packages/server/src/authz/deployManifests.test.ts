@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseAllDocuments, stringify } from 'yaml';
 import { KubeClient } from '../kube/KubeClient.js';
 import { loadKubeConfig } from '../kube/kubeConfig.js';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 /** The manifests shipped under deploy/ (spec 05 §3.9), checked as documents and as RBAC the fake API server evaluates. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { rsaKeys, signHs256, signRs256 } from '../testing/jwt.js';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 const MCP = '/api/mcp_catalog/v1alpha1';

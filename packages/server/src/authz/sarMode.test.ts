@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { describeEachDatabase } from '../testing/databases.js';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
-import { MULTI_TENANT_RBAC } from '../testing/fakeKubeApi/fixtures.js';
+import { MULTI_TENANT_RBAC, startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 /** The "SAR setup" of spec 05 §11 against the fake Kubernetes API server and its multi-tenant RBAC fixture. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 async function leaderElection(t: TestServer): Promise<{ status: string; details?: string }> {

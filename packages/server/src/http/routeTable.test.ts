@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RESOURCES, VERBS, type RouteAuthz } from './routeConfig.js';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 /**

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
-import { MULTI_TENANT_RBAC } from '../testing/fakeKubeApi/fixtures.js';
+import { MULTI_TENANT_RBAC, startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { KubeApiError, KubeClient } from './KubeClient.js';
 import { loadKubeConfig } from './kubeConfig.js';
 

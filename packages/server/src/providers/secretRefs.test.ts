@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KubeClient } from '../kube/KubeClient.js';
 import { loadKubeConfig } from '../kube/kubeConfig.js';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { ProviderError } from './ProviderError.js';
 import { createSecretResolver, isSecretReference } from './secretRefs.js';
 

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { KubeClient } from '../kube/KubeClient.js';
 import { loadKubeConfig } from '../kube/kubeConfig.js';
 import { describeEachDatabase } from '../testing/databases.js';
-import { startFakeKube, type FakeKube } from '../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 import { INDEX_ANNOTATION, SNAPSHOT_ANNOTATION_PREFIX } from './config-stores/K8sConfigStore.js';
 

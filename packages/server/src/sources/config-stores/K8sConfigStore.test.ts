@@ -5,7 +5,7 @@ import { ServiceUnavailableError, StartupError, UnprocessableEntityError } from 
 import { sha256Hex } from '../../ingest/digest.js';
 import { KubeClient } from '../../kube/KubeClient.js';
 import { loadKubeConfig } from '../../kube/kubeConfig.js';
-import { startFakeKube, type FakeKube } from '../../testing/fakeKubeApi/FakeKubeApiServer.js';
+import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { sourceVersion, type SourceSnapshot } from '../sourceDigests.js';
 import { StoreConflictError, StoreUnavailableError, type RevisionAction, type RevisionRecord } from './ConfigStore.js';
 import { INDEX_ANNOTATION, K8S_MAX_ANNOTATION_BYTES, K8sConfigStore, SNAPSHOT_ANNOTATION_PREFIX, withRevisions, type K8sConfigStoreSettings } from './K8sConfigStore.js';

@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * `npm run fake-kube -- --rbac <file.yaml> [--port 0]`: runs the fake Kubernetes API server for
+ * `fake-kube --rbac <file.yaml> [--port 0]` (or `npm run fake-kube -- …` from the repository root): runs the fake Kubernetes API server for
  * manual tries (spec 05 §9) and prints its URL and kubeconfig path; Ctrl-C stops it.
  */
 import { readFileSync } from 'node:fs';
