@@ -241,6 +241,20 @@ describe('parseSourcesDocument: structural errors carry the file, line and colum
     ['section labels not a list', 'catalogs:\n  models:\n    labels: {a: 1}\n', 'line 3, column 13: catalogs.models.labels must be a list of maps'],
     ['section label not a map', 'catalogs:\n  models:\n    labels:\n      - Curated\n', 'line 4, column 9: catalogs.models.labels must be a list of maps'],
     ['namedQueries not a map', 'catalogs:\n  models:\n    namedQueries: [a]\n', 'line 3, column 19: catalogs.models.namedQueries must be a map'],
+    ['label without name', 'catalogs:\n  models:\n    labels:\n      - displayName: Curated\n', 'line 4, column 9: catalogs.models.labels[0].name is required'],
+    ['label name not a string', 'catalogs:\n  models:\n    labels:\n      - name: [a]\n', 'line 4, column 15: catalogs.models.labels[0].name must be a string or null'],
+    ['label value not a string', 'catalogs:\n  models:\n    labels:\n      - name: a\n        order: 1\n', 'line 5, column 16: catalogs.models.labels[0].order must be a string'],
+    ['duplicate label name', 'catalogs:\n  models:\n    labels:\n      - name: a\n      - name: a\n', 'line 5, column 15: duplicate label name "a" in catalogs.models.labels'],
+    ['duplicate null label name', 'catalogs:\n  models:\n    labels:\n      - name: null\n      - name: ~\n', 'line 5, column 15: duplicate label name null in catalogs.models.labels'],
+    ['named query not a map', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        - tasks\n', 'line 5, column 9: catalogs.models.namedQueries.q must be a map'],
+    ['condition not a map', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: text-generation\n', 'line 5, column 16: catalogs.models.namedQueries.q.tasks must be a map'],
+    ['condition without value', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: {operator: "="}\n', 'line 5, column 16: catalogs.models.namedQueries.q.tasks must have operator and value'],
+    ['condition with an unknown key', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: {operator: "=", value: a, op: "="}\n', 'line 5, column 42: unknown key "op" in catalogs.models.namedQueries.q.tasks'],
+    ['unknown operator', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: {operator: "~", value: a}\n', 'line 5, column 27: catalogs.models.namedQueries.q.tasks.operator must be one of =, !=, >, <, >=, <=, LIKE, ILIKE, IN, NOT IN'],
+    ['IN without a list', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: {operator: IN, value: a}\n', 'line 5, column 38: catalogs.models.namedQueries.q.tasks.value must be a non-empty list for operator IN'],
+    ['NOT IN with an empty list', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: {operator: NOT IN, value: []}\n', 'line 5, column 42: catalogs.models.namedQueries.q.tasks.value must be a non-empty list for operator NOT IN'],
+    ['list for a comparison', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: {operator: "=", value: [a, b]}\n', 'line 5, column 39: catalogs.models.namedQueries.q.tasks.value must be a string, number or boolean'],
+    ['map inside an IN list', 'catalogs:\n  models:\n    namedQueries:\n      q:\n        tasks: {operator: IN, value: [a, {b: 1}]}\n', 'line 5, column 42: catalogs.models.namedQueries.q.tasks.value must be a string, number or boolean'],
     [
       'duplicate source id',
       'catalogs:\n  mcp:\n    sources:\n      - id: a\n        name: A\n        type: yaml\n      - id: a\n        name: B\n        type: yaml\n',
@@ -260,6 +274,17 @@ describe('parseSourcesDocument: structural errors carry the file, line and colum
       assert.equal(error.filePath, FILE);
     });
   }
+
+  it('accepts labels named null and every named-query operator, keeping list values for IN and NOT IN', () => {
+    const operators = ['=', '!=', '>', '<', '>=', '<=', 'LIKE', 'ILIKE'];
+    const conditions = operators.map((operator, index) => `        f${index}: {operator: "${operator}", value: ${index % 2 === 0 ? 'x' : 3.5}}`).join('\n');
+    const text = `catalogs:\n  models:\n    labels:\n      - {name: null, displayName: Unlabelled}\n      - name: curated\n    namedQueries:\n      q:\n${conditions}\n        g: {operator: IN, value: [a, 1, true]}\n        h: {operator: NOT IN, value: [b]}\n`;
+    const section = parseSourcesDocument(text, FILE).catalogs.models;
+    assert.deepEqual(section.labels, [{ name: null, displayName: 'Unlabelled' }, { name: 'curated' }]);
+    assert.deepEqual(Object.values(section.namedQueries.q).map((c) => c.operator), [...operators, 'IN', 'NOT IN']);
+    assert.deepEqual(section.namedQueries.q.g.value, ['a', 1, true]);
+    assert.equal(section.namedQueries.q.f1.value, 3.5);
+  });
 
   it('limits aliases to 100 per document', () => {
     const aliases = Array.from({ length: 101 }, (_, i) => `      - id: s${i}\n        name: *n\n        type: yaml`).join('\n');

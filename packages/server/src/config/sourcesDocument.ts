@@ -33,11 +33,21 @@ export interface SourcesDocument {
 
 export interface CatalogSection {
   sources: SourceConfig[];
-  /** Label definitions of the model plugin (03), unvalidated. */
-  labels: Record<string, unknown>[];
-  /** name → field → {operator, value} (03), unvalidated. */
-  namedQueries: Record<string, unknown>;
+  /** Label definitions of the model plugin (03 §4.5): a unique `name` (string or null) plus string-valued keys. */
+  labels: Record<string, string | null>[];
+  /** Named queries of the model plugin (03 §4.5): name → field → condition. */
+  namedQueries: Record<string, Record<string, NamedQueryCondition>>;
 }
+
+export interface NamedQueryCondition {
+  operator: NamedQueryOperator;
+  /** An array exactly for `IN` and `NOT IN`. */
+  value: string | number | boolean | Array<string | number | boolean>;
+}
+
+const NAMED_QUERY_OPERATORS = ['=', '!=', '>', '<', '>=', '<=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'] as const;
+export type NamedQueryOperator = (typeof NAMED_QUERY_OPERATORS)[number];
+const CONDITION_KEYS = new Set(['operator', 'value']);
 
 export interface SourceConfig {
   /** `''` when missing; `problems` then says so. */
@@ -191,15 +201,72 @@ class EnvelopeReader {
       if (key === 'sources') {
         section.sources = this.sources(value, `${path}.sources`);
       } else if (key === 'labels') {
-        section.labels = this.list(value, `${path}.labels`, 'a list of maps').map((item) => {
-          if (!isMap(item)) throw this.at(item ?? value ?? undefined, `${path}.labels must be a list of maps`);
-          return this.plain(item) as Record<string, unknown>;
-        });
+        section.labels = this.labels(value, `${path}.labels`);
       } else {
-        section.namedQueries = this.plain(this.map(value, `${path}.namedQueries`)) as Record<string, unknown>;
+        section.namedQueries = this.namedQueries(value, `${path}.namedQueries`);
       }
     }
     return section;
+  }
+
+  private labels(node: Node | null, path: string): Record<string, string | null>[] {
+    const names = new Set<string | null>();
+    return this.list(node, path, 'a list of maps').map((item, index) => {
+      if (item === null || !isMap(item)) throw this.at(item ?? node ?? undefined, `${path} must be a list of maps`);
+      const label: Record<string, string | null> = {};
+      for (const { key, keyNode, value } of this.entries(item, undefined, `${path}[${index}]`)) {
+        if (key === 'name' && (value === null || isNull(value))) {
+          label.name = null;
+        } else if (value === null || !isScalar(value) || typeof value.value !== 'string') {
+          throw this.at(value ?? keyNode, `${path}[${index}].${key} must be a string${key === 'name' ? ' or null' : ''}`);
+        } else {
+          label[key] = value.value;
+        }
+      }
+      if (!('name' in label)) throw this.at(item, `${path}[${index}].name is required`);
+      if (names.has(label.name)) throw this.at(item.get('name', true) as Node, `duplicate label name ${JSON.stringify(label.name)} in ${path}`);
+      names.add(label.name);
+      return label;
+    });
+  }
+
+  private namedQueries(node: Node | null, path: string): Record<string, Record<string, NamedQueryCondition>> {
+    const queries: Record<string, Record<string, NamedQueryCondition>> = {};
+    for (const query of this.entries(this.map(node, path), undefined, path)) {
+      const queryPath = `${path}.${query.key}`;
+      const conditions: Record<string, NamedQueryCondition> = {};
+      for (const field of this.entries(this.map(query.value, queryPath), undefined, queryPath)) {
+        conditions[field.key] = this.condition(field.value ?? field.keyNode, `${queryPath}.${field.key}`);
+      }
+      queries[query.key] = conditions;
+    }
+    return queries;
+  }
+
+  private condition(node: Node, path: string): NamedQueryCondition {
+    const map = this.map(node, path);
+    if (map === undefined) throw this.at(node, `${path} must be a map with operator and value`);
+    const fields = new Map(this.entries(map, CONDITION_KEYS, path).map((entry) => [entry.key, entry]));
+    const operatorNode = fields.get('operator');
+    const valueNode = fields.get('value');
+    if (operatorNode === undefined || valueNode === undefined) throw this.at(map, `${path} must have operator and value`);
+    const operator = this.string(operatorNode.value, `${path}.operator`);
+    if (!NAMED_QUERY_OPERATORS.includes(operator as NamedQueryOperator)) {
+      throw this.at(operatorNode.value ?? operatorNode.keyNode, `${path}.operator must be one of ${NAMED_QUERY_OPERATORS.join(', ')}`);
+    }
+    const listOperator = operator === 'IN' || operator === 'NOT IN';
+    const target = valueNode.value ?? valueNode.keyNode;
+    if (listOperator) {
+      if (!isSeq(target) || target.items.length === 0) throw this.at(target, `${path}.value must be a non-empty list for operator ${operator}`);
+      return { operator: operator as NamedQueryOperator, value: target.items.map((item) => this.literal(this.deref(item as Node) ?? target, `${path}.value`)) };
+    }
+    return { operator: operator as NamedQueryOperator, value: this.literal(target, `${path}.value`) };
+  }
+
+  /** A string, number or boolean: what a filter literal can be. */
+  private literal(node: Node, path: string): string | number | boolean {
+    if (isScalar(node) && ['string', 'number', 'boolean'].includes(typeof node.value)) return node.value as string | number | boolean;
+    throw this.at(node, `${path} must be a string, number or boolean`);
   }
 
   private sources(node: Node | null, path: string): SourceConfig[] {
