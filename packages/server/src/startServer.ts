@@ -220,8 +220,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     versions,
     log: logger,
     documentLabel: store instanceof K8sConfigStore ? store.label : config.sourcesPath,
-    onConfigChanged: (namespace) => {
-      notifications?.publish('catalog_config_changed', { origin: replica, namespace })
+    onConfigChanged: (change) => {
+      const { namespace } = change;
+      notifications?.publish('catalog_config_changed', { origin: replica, ...change })
         .catch((error: Error) => logger.warn({ err: error, namespace }, 'configuration change not published'));
     },
     onExternalChange: ({ namespace, plugin, sourceId, revision }) => audit.writeSystemEvent({
@@ -309,7 +310,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // Before the initial load the runtime view is being built anyway; after it, reconcile at once (05 §7.1).
     notifications.subscribe('catalog_config_changed', (payload) => {
       if (payload.origin === replica || typeof payload.namespace !== 'string' || !lifecycle.initialLoad.complete || lifecycle.shuttingDown) return;
-      sources.reconcileNamespaceNow(payload.namespace).catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
+      const { namespace, plugin, sourceId, removed } = payload;
+      const change = typeof plugin === 'string' && typeof sourceId === 'string' ? { namespace, plugin, sourceId, removed: removed === true } : undefined;
+      sources.reconcileNamespaceNow(namespace, change).catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
     });
     // Notifications may have been missed while the listener was down.
     notifications.onReconnect(() => {

@@ -37,7 +37,7 @@ export interface SourceManagerDeps {
   documentLabel: string;
   onExternalChange?: ExternalChangeListener;
   /** Called once a configuration write of `namespace` has been stored (other replicas reconcile at once, 05 §7.1). */
-  onConfigChanged?: (namespace: string) => void;
+  onConfigChanged?: (change: ApiConfigChange) => void;
 }
 
 /** Who asks and under which precondition (spec 04 §9 step 7). */
@@ -49,6 +49,15 @@ export interface MutationContext {
   precondition?: string;
   /** Runs inside the store's write transaction (db store): the audit event commits with the change. */
   withinTransaction?: (trx: Kysely<Database>) => Promise<void>;
+}
+
+/** A configuration write made through the API, as one replica announces it to the others (05 §7.1). */
+export interface ApiConfigChange {
+  namespace: string;
+  plugin: string;
+  sourceId: string;
+  /** The source is gone from the document (delete). */
+  removed: boolean;
 }
 
 export interface MutationOutcome {
@@ -248,9 +257,13 @@ export class SourceManager {
     return this.reconciling;
   }
 
-  /** Reconcile of one namespace, when another replica reports it changed its configuration (05 §7.1). */
-  async reconcileNamespaceNow(namespace: string): Promise<void> {
-    const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace));
+  /**
+   * Reconcile of one namespace, when another replica reports it changed its configuration (05 §7.1).
+   * A removal leaves no revision to recognise it by, so the announcement itself marks it as an API
+   * write rather than an external change.
+   */
+  async reconcileNamespaceNow(namespace: string, change?: ApiConfigChange): Promise<void> {
+    const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace, change));
     for (const effect of effects) await effect();
   }
 
@@ -275,7 +288,7 @@ export class SourceManager {
     }
   }
 
-  private async reconcileNamespace(namespace: string): Promise<(() => Promise<void>)[]> {
+  private async reconcileNamespace(namespace: string, announced?: ApiConfigChange): Promise<(() => Promise<void>)[]> {
     const stored = await this.deps.store.read(namespace);
     if (!stored || stored.version === this.runtimeVersions.get(namespace)) {
       // The store answers and the runtime view is its document: an earlier outage is over.
@@ -304,7 +317,9 @@ export class SourceManager {
         if (previous && next && sourceVersion(previous) === sourceVersion(next)) continue;
         const history = next && this.deps.store.keepsRevisions && id !== '' ? await this.deps.store.revisions(namespace, plugin.configKey, id) : undefined;
         // A write made through the API of another replica already recorded its revision and audit event.
-        const viaApi = history !== undefined && history[0]?.digest === sourceVersion(next!);
+        const viaApi = next === undefined
+          ? announced?.removed === true && announced.plugin === plugin.name && announced.sourceId === id
+          : history !== undefined && history[0]?.digest === sourceVersion(next);
         changes.push({ plugin, sourceId: id, before: previous, after: next, viaApi });
         if (history && !viaApi) {
           if (history.length === 0 && previous) revisions.push(revisionOf(plugin, previous, 'import', 'system', new Date(now - IMPORT_OFFSET_MS)));
@@ -391,7 +406,7 @@ export class SourceManager {
         void this.reconcile().catch((e: Error) => this.deps.log.error({ err: e }, 'reconcile after a conflict failed'));
         throw new ConflictError(error.message);
       }
-      this.deps.onConfigChanged?.(namespace);
+      this.deps.onConfigChanged?.({ namespace, plugin: plugin.name, sourceId, removed: after === undefined });
       if (after) this.deps.catalog.putSource(namespace, plugin.name, { ...after, line: 0, problems: [] });
       else this.deps.catalog.removeSource(namespace, plugin.name, sourceId);
       // Only a view that was current follows the save; a stale one is left for reconcile to diff.

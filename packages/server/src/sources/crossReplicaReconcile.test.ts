@@ -73,4 +73,23 @@ describe('configuration changes across replicas', { skip: process.env.CATALOG_TE
     const events = json(await b.inject('/api/audit/v1alpha1/events?pageSize=100'));
     assert.equal((events.events ?? events.items ?? []).filter((e: Json) => e.eventType === 'config.external_change').length, 0);
   });
+
+  test('a delete on one replica removes the source on the other without an external-change event', async () => {
+    const [a, b] = servers;
+    const applied = await a.inject({
+      method: 'POST', url: `${M}/apply-source`, headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ id: 'doomed', name: 'Doomed', type: 'yaml', properties: { content: partsYaml(1, 'doomed') } }),
+    });
+    assert.equal(applied.statusCode, 200, applied.body);
+    assert.ok(await waitFor(async () => (await partsOf(b, 'doomed')).length === 1), 'replica 2 serves the applied source');
+
+    const deleted = await a.inject({ method: 'DELETE', url: `${M}/sources/doomed` });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    assert.ok(await waitFor(async () => !(json(await b.inject(`${M}/sources`)).sources as Json[]).some((s) => s.id === 'doomed')), 'replica 2 drops the deleted source');
+    assert.deepEqual(await partsOf(b, 'doomed'), []);
+    const reconciled = b.logs.filter((l) => l.msg === 'configuration changed outside the API; reconciled' && (l.changed as string[] | undefined)?.includes('parts/doomed'));
+    assert.ok(reconciled.length > 0, 'replica 2 reconciled the delete on the notification');
+    const events = json(await b.inject('/api/audit/v1alpha1/events?pageSize=100'));
+    assert.equal((events.events ?? events.items ?? []).filter((e: Json) => e.eventType === 'config.external_change').length, 0);
+  });
 });
