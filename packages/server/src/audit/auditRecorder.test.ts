@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { describeEachDatabase } from '../testing/databases.js';
@@ -127,6 +127,10 @@ describeEachDatabase('audit recorder', (kind) => {
     assert.equal(write.statusCode, 403, 'authorization precedes body parsing');
     const writeEvent = await theEvent(t, 'req-denied-write');
     assert.deepEqual([writeEvent.eventType, writeEvent.outcome, writeEvent.action], ['management', 'denied', 'execute-action']);
+    const apply = await t.inject({ method: 'POST', url: `${MCP}/management/apply-source`, headers: { 'x-remote-user': 'mallory', 'x-request-id': 'req-denied-apply' } });
+    assert.equal(apply.statusCode, 403);
+    const applyEvent = await theEvent(t, 'req-denied-apply');
+    assert.deepEqual([applyEvent.eventType, applyEvent.outcome, applyEvent.action, applyEvent.statusCode], ['management', 'denied', 'apply-source', 403]);
   });
 
   test('a client holding its response can already read its event (upgrade guide: audit verification)', async () => {
@@ -243,9 +247,9 @@ describeEachDatabase('audit write failures', (kind) => {
   });
 });
 
-describe('audit settings', () => {
+describeEachDatabase('audit settings', (kind) => {
   test('CATALOG_AUDIT_ENABLED=false writes nothing; the API still answers', async () => {
-    const t = await startTestServer({ kind: 'pglite', files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_ENABLED: 'false' } });
+    const t = await startTestServer({ kind, files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_ENABLED: 'false' } });
     try {
       const response = await t.inject({ method: 'POST', url: `${MCP}/management/entities/cluster-ops-mcp:action`, headers: jsonHeaders(), payload: JSON.stringify({ action: 'tag', params: { tags: ['a'] } }) });
       assert.equal(response.statusCode, 200);
@@ -257,11 +261,12 @@ describe('audit settings', () => {
 
   test('CATALOG_AUDIT_LOG_DENIED=false records no denied read or write', async () => {
     const t = await startTestServer({
-      kind: 'pglite', files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_LOG_DENIED: 'false' }, overrides: { authorizer: scriptedAuthorizer },
+      kind, files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_LOG_DENIED: 'false' }, overrides: { authorizer: scriptedAuthorizer },
     });
     try {
       assert.equal((await t.inject({ url: `${MCP}/mcpservers`, headers: { 'x-remote-user': 'mallory' } })).statusCode, 403);
       assert.equal((await t.inject({ method: 'POST', url: `${MCP}/management/entities/a:action`, headers: { 'x-remote-user': 'mallory' } })).statusCode, 403);
+      assert.equal((await t.inject({ method: 'POST', url: `${MCP}/management/apply-source`, headers: { 'x-remote-user': 'mallory' } })).statusCode, 403);
       assert.equal((await t.inject({ method: 'POST', url: `${MCP}/management/entities/nope:action`, headers: jsonHeaders(), payload: '{"action":"tag","tags":["a"]}' })).statusCode, 404);
       const events = json(await t.inject(EVENTS)).events as { outcome: string }[];
       assert.deepEqual(events.map((e) => e.outcome), ['failure']);
@@ -272,7 +277,7 @@ describe('audit settings', () => {
 
   test('namespace mode: tenancy 400 and allow-list 403 produce no event; a cluster-scope denial is logged, not stored', async () => {
     const t = await startTestServer({
-      kind: 'pglite', files: AUDIT_FILES, plugins: await auditPlugins(),
+      kind, files: AUDIT_FILES, plugins: await auditPlugins(),
       env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b' }, overrides: { authorizer: scriptedAuthorizer },
     });
     try {
