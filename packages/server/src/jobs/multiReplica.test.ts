@@ -52,26 +52,43 @@ describe('replicas on one PostgreSQL database', { skip: process.env.CATALOG_TEST
   });
 
   test('30 jobs enqueued across three replicas each run exactly once (05 §11 #40)', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < SOURCE_COUNT; i++) {
-      const response = await servers[i % 3].inject({ method: 'POST', url: `${M}/refresh/s${i}?force=true` });
-      assert.equal(response.statusCode, 202);
-      ids.push(json(response).jobId);
+    // Counts every write of a refresh-status row from here on.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(`
+      CREATE TABLE test_status_writes (source_id text NOT NULL);
+      CREATE FUNCTION test_count_status_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO test_status_writes VALUES (NEW.source_id); RETURN NEW; END $$;
+      CREATE TRIGGER test_count_status_write AFTER INSERT OR UPDATE ON catalog_refresh_status
+        FOR EACH ROW EXECUTE FUNCTION test_count_status_write();`);
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < SOURCE_COUNT; i++) {
+        const response = await servers[i % 3].inject({ method: 'POST', url: `${M}/refresh/s${i}?force=true` });
+        assert.equal(response.statusCode, 202);
+        ids.push(json(response).jobId);
+      }
+      const deadline = Date.now() + 60_000;
+      let jobs: Record<string, any>[] = [];
+      while (Date.now() < deadline) {
+        jobs = json(await servers[0].inject(`${JOBS}?pageSize=100`)).jobs.filter((j: { id: string }) => ids.includes(j.id));
+        if (jobs.length === SOURCE_COUNT && jobs.every((j) => j.state === 'succeeded' || j.state === 'failed')) break;
+        await sleep(200);
+      }
+      assert.equal(jobs.length, SOURCE_COUNT);
+      for (const job of jobs) {
+        assert.equal(job.state, 'succeeded', job.message);
+        assert.equal(job.attemptCount, 1);
+      }
+      const started = servers.flatMap((s) => s.logs.filter((l) => l.msg === 'refresh job started' && ids.includes(String(l.jobId))));
+      assert.equal(started.length, SOURCE_COUNT, 'every job started exactly once');
+      const { rows } = await client.query<{ source_id: string; writes: number }>('SELECT source_id, count(*)::int AS writes FROM test_status_writes GROUP BY source_id ORDER BY source_id');
+      assert.equal(rows.length, SOURCE_COUNT);
+      assert.deepEqual(rows.filter((r) => r.writes !== 1), [], 'one refresh-status update per job');
+    } finally {
+      await client.query('DROP TRIGGER test_count_status_write ON catalog_refresh_status; DROP FUNCTION test_count_status_write(); DROP TABLE test_status_writes');
+      await client.end();
     }
-    const deadline = Date.now() + 60_000;
-    let jobs: Record<string, any>[] = [];
-    while (Date.now() < deadline) {
-      jobs = json(await servers[0].inject(`${JOBS}?pageSize=100`)).jobs.filter((j: { id: string }) => ids.includes(j.id));
-      if (jobs.length === SOURCE_COUNT && jobs.every((j) => j.state === 'succeeded' || j.state === 'failed')) break;
-      await sleep(200);
-    }
-    assert.equal(jobs.length, SOURCE_COUNT);
-    for (const job of jobs) {
-      assert.equal(job.state, 'succeeded', job.message);
-      assert.equal(job.attemptCount, 1);
-    }
-    const started = servers.flatMap((s) => s.logs.filter((l) => l.msg === 'refresh job started' && ids.includes(String(l.jobId))));
-    assert.equal(started.length, SOURCE_COUNT, 'every job started exactly once');
   });
 
   test('a change on one replica makes the other\'s discovery a MISS within 1 s (05 §11 #50)', async () => {
