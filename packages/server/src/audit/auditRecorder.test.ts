@@ -373,7 +373,9 @@ describeEachDatabase('audit: one event per mutation kind', (kind) => {
     const revisions = json(await t.inject(`${m}/sources/mcp-extra/revisions`)).revisions as { version: string }[];
     await step('m-rollback', () => send('POST', `${m}/sources/mcp-extra:rollback`, 'm-rollback', { version: revisions.at(-1)!.version }), 'rollback', 200);
     await step('m-delete', () => send('DELETE', `${m}/sources/mcp-extra`, 'm-delete'), 'delete', 200);
-    await step('m-refresh', () => send('POST', `${m}/refresh/mcp-samples`, 'm-refresh'), 'refresh', 202);
+    const queued = await step('m-refresh', () => send('POST', `${m}/refresh/mcp-samples`, 'm-refresh'), 'refresh', 202);
+    const refreshEvent = await theEvent(t, 'm-refresh');
+    assert.deepEqual([refreshEvent.resourceIds, refreshEvent.newValue], [['mcp-samples'], { jobId: queued.jobId, reused: false }]);
     const limited = await step('m-429', () => send('POST', `${m}/refresh/mcp-samples`, 'm-429'), 'refresh', 429, 'failure');
     assert.match(limited.message, /^rate limited, retry after \d+ seconds$/);
     await step('m-entity-action', () => send('POST', `${m}/entities/cluster-ops-mcp:action`, 'm-entity-action', { action: 'tag', params: { tags: ['audited'] } }), 'execute-action', 200);
