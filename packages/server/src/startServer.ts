@@ -23,6 +23,7 @@ import { createGovernanceSettings } from './governance/GovernanceSettings.js';
 import { Lifecycle } from './health/Lifecycle.js';
 import { DataVersions } from './cache/DataVersions.js';
 import { DiscoveryCache } from './cache/DiscoveryCache.js';
+import { watchPluginHealth } from './cache/watchPluginHealth.js';
 import { InProcessNotifications, PostgresNotifications, type Notifications } from './ha/Notifications.js';
 import { JobMaintenance } from './jobs/JobMaintenance.js';
 import { JobStore } from './jobs/JobStore.js';
@@ -364,7 +365,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       afterApply,
     });
     const db = database.db;
-    healthTimer = watchPluginHealth(registry, discoveryCache);
+    healthTimer = watchPluginHealth(() => registry.list(), discoveryCache, PLUGIN_HEALTH_EVERY_MS);
     if (jobs) {
       workers = new JobWorkerPool({
         db,
@@ -469,23 +470,6 @@ async function openNotifications(database: CatalogDatabase, replica: string, log
   const notifications = new PostgresNotifications(replica, { db: database.db, connection: database.connection, log: logger });
   await notifications.start();
   return notifications;
-}
-
-/**
- * Re-evaluates plugin health every 5 s so a flip shows in discovery within that time (spec 05 §6);
- * every replica does this itself, so nothing is published.
- */
-function watchPluginHealth(registry: PluginRegistry, cache: DiscoveryCache): NodeJS.Timeout {
-  const last = new Map<string, boolean>();
-  const timer = setInterval(() => {
-    void Promise.all(registry.list().map(async (plugin) => {
-      const { healthy } = await plugin.checkHealth();
-      if (last.has(plugin.name) && last.get(plugin.name) !== healthy) cache.invalidatePlugin(plugin.name);
-      last.set(plugin.name, healthy);
-    })).catch(() => undefined);
-  }, PLUGIN_HEALTH_EVERY_MS);
-  timer.unref();
-  return timer;
 }
 
 /** Where `apiKeyEnvVar` is looked up: the process environment, with `HF_API_KEY` as configured. */

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { AUDIT_FILES, auditPlugins, EVENTS, json, jsonHeaders, MCP, PROMPTS, scriptedAuthorizer } from '../testing/auditFixtures.js';
+import { ControlledOrigin } from '../testing/controlledOrigin.js';
+import { GOV, governanceEnv } from '../testing/governanceClient.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 import { insertAuditEvent } from './auditRepository.js';
 
@@ -123,6 +127,10 @@ describeEachDatabase('audit recorder', (kind) => {
     assert.equal(write.statusCode, 403, 'authorization precedes body parsing');
     const writeEvent = await theEvent(t, 'req-denied-write');
     assert.deepEqual([writeEvent.eventType, writeEvent.outcome, writeEvent.action], ['management', 'denied', 'execute-action']);
+    const apply = await t.inject({ method: 'POST', url: `${MCP}/management/apply-source`, headers: { 'x-remote-user': 'mallory', 'x-request-id': 'req-denied-apply' } });
+    assert.equal(apply.statusCode, 403);
+    const applyEvent = await theEvent(t, 'req-denied-apply');
+    assert.deepEqual([applyEvent.eventType, applyEvent.outcome, applyEvent.action, applyEvent.statusCode], ['management', 'denied', 'apply-source', 403]);
   });
 
   test('a client holding its response can already read its event (upgrade guide: audit verification)', async () => {
@@ -201,6 +209,31 @@ describeEachDatabase('audit write failures', (kind) => {
     assert.equal(logged.length, 1);
   });
 
+  test('a governance PATCH whose event fails answers 500 and leaves the record unchanged; a file-store apply still succeeds (05 §11 #36)', async () => {
+    const asset = `${GOV}/assets/mcp/McpServer/directory-mcp`;
+    const patch = (requestId: string, principal: string) =>
+      t.inject({ method: 'PATCH', url: asset, headers: jsonHeaders('alice', { 'x-request-id': requestId }), payload: JSON.stringify({ owner: { principal } }) });
+    assert.equal((await patch('req-patch-ok', 'kept')).statusCode, 200);
+    failing = true;
+    const failed = await patch('req-patch-fail', 'lost');
+    failing = false;
+    assert.equal(failed.statusCode, 500, failed.body);
+    assert.equal(json(await t.inject(asset)).governance.owner.principal, 'kept', 'the record change rolled back with its event');
+
+    failing = true;
+    const applied = await t.inject({
+      method: 'POST', url: `${MCP}/management/apply-source`, headers: jsonHeaders('alice', { 'x-request-id': 'req-apply-fail' }),
+      payload: JSON.stringify({ id: 'mcp-audit-fail', name: 'Audit fail', type: 'yaml', properties: { content: 'mcpservers:\n  - {name: fail-mcp, serverUrl: "stdio://f", deploymentMode: local}\n' } }),
+    });
+    failing = false;
+    assert.equal(applied.statusCode, 200, applied.body);
+    const sources = json(await t.inject(`${MCP}/management/sources`)).sources as { id: string }[];
+    assert.ok(sources.some((s) => s.id === 'mcp-audit-fail'), 'the file-store change is committed');
+    const logged = t.logs.filter((line) => line.msg === 'audit event not persisted' && (line.auditEvent as { requestId?: string }).requestId === 'req-apply-fail');
+    assert.equal(logged.length, 1);
+    assert.deepEqual([(logged[0].auditEvent as Record<string, unknown>).action, (logged[0].auditEvent as Record<string, unknown>).outcome], ['apply-source', 'success']);
+  });
+
   test('a write that hangs is given up after 2 s; the response goes out unchanged', async () => {
     hanging = true;
     const started = Date.now();
@@ -214,9 +247,9 @@ describeEachDatabase('audit write failures', (kind) => {
   });
 });
 
-describe('audit settings', () => {
+describeEachDatabase('audit settings', (kind) => {
   test('CATALOG_AUDIT_ENABLED=false writes nothing; the API still answers', async () => {
-    const t = await startTestServer({ kind: 'pglite', files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_ENABLED: 'false' } });
+    const t = await startTestServer({ kind, files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_ENABLED: 'false' } });
     try {
       const response = await t.inject({ method: 'POST', url: `${MCP}/management/entities/cluster-ops-mcp:action`, headers: jsonHeaders(), payload: JSON.stringify({ action: 'tag', params: { tags: ['a'] } }) });
       assert.equal(response.statusCode, 200);
@@ -228,11 +261,12 @@ describe('audit settings', () => {
 
   test('CATALOG_AUDIT_LOG_DENIED=false records no denied read or write', async () => {
     const t = await startTestServer({
-      kind: 'pglite', files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_LOG_DENIED: 'false' }, overrides: { authorizer: scriptedAuthorizer },
+      kind, files: AUDIT_FILES, plugins: await auditPlugins(), env: { CATALOG_AUDIT_LOG_DENIED: 'false' }, overrides: { authorizer: scriptedAuthorizer },
     });
     try {
       assert.equal((await t.inject({ url: `${MCP}/mcpservers`, headers: { 'x-remote-user': 'mallory' } })).statusCode, 403);
       assert.equal((await t.inject({ method: 'POST', url: `${MCP}/management/entities/a:action`, headers: { 'x-remote-user': 'mallory' } })).statusCode, 403);
+      assert.equal((await t.inject({ method: 'POST', url: `${MCP}/management/apply-source`, headers: { 'x-remote-user': 'mallory' } })).statusCode, 403);
       assert.equal((await t.inject({ method: 'POST', url: `${MCP}/management/entities/nope:action`, headers: jsonHeaders(), payload: '{"action":"tag","tags":["a"]}' })).statusCode, 404);
       const events = json(await t.inject(EVENTS)).events as { outcome: string }[];
       assert.deepEqual(events.map((e) => e.outcome), ['failure']);
@@ -243,7 +277,7 @@ describe('audit settings', () => {
 
   test('namespace mode: tenancy 400 and allow-list 403 produce no event; a cluster-scope denial is logged, not stored', async () => {
     const t = await startTestServer({
-      kind: 'pglite', files: AUDIT_FILES, plugins: await auditPlugins(),
+      kind, files: AUDIT_FILES, plugins: await auditPlugins(),
       env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b' }, overrides: { authorizer: scriptedAuthorizer },
     });
     try {
@@ -262,6 +296,153 @@ describe('audit settings', () => {
       assert.deepEqual(all.events, []);
     } finally {
       await t.close();
+    }
+  });
+});
+
+const GATE_POLICY = `policies:
+  - id: first-approval
+    displayName: First Approval
+    enabled: true
+    selector: {transitions: [{from: draft, to: approved}]}
+    gate: {requiredCount: 1, allowedRoles: [reviewer]}
+`;
+const EXTRA = { id: 'mcp-extra', name: 'Extra', type: 'yaml', properties: { content: 'mcpservers:\n  - {name: extra-mcp, serverUrl: "stdio://x", deploymentMode: local}\n' } };
+
+/** Spec 05 §11 #30, #31, #33: every mutating route kind, as the audit API shows it and as stored. */
+describeEachDatabase('audit: one event per mutation kind', (kind) => {
+  let t: TestServer;
+  let db: Kysely<Database> | undefined;
+  const origin = new ControlledOrigin();
+  const asset = (name: string) => `${GOV}/assets/mcp/McpServer/${name}`;
+  const send = async (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, requestId: string, body?: unknown, user = 'alice', groups = 'team-a-engineers') => {
+    const response = await t.inject({
+      method, url,
+      headers: { 'x-remote-user': user, 'x-remote-group': groups, 'x-request-id': requestId, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+    return { status: response.statusCode, body: response.body ? json(response) : undefined };
+  };
+  /** Asserts the request's one event and returns it. */
+  const expectEvent = async (requestId: string, expected: { actor?: string; action: string; outcome: string; statusCode: number; eventType?: string }) => {
+    const event = await theEvent(t, requestId);
+    const { actor = 'alice', eventType = event.eventType, ...rest } = expected;
+    assert.deepEqual(
+      { requestId: event.requestId, actor: event.actor, eventType: event.eventType, action: event.action, outcome: event.outcome, statusCode: event.statusCode },
+      { requestId, actor, eventType, ...rest },
+      requestId,
+    );
+    return event;
+  };
+
+  before(async () => {
+    await origin.start();
+    origin.body = 'mcpservers:\n  - {name: slow-mcp, serverUrl: "stdio://slow", deploymentMode: local}\n';
+    t = await startTestServer({
+      kind,
+      files: { ...AUDIT_FILES, 'sources.yaml': AUDIT_FILES['sources.yaml'].replace('  prompts:', `      - {id: mcp-slow, name: Slow, type: http, properties: {url: "${origin.url}"}}\n  prompts:`) },
+      plugins: await auditPlugins(),
+      args: ['--config-store=file'],
+      env: governanceEnv({ policies: GATE_POLICY }),
+      overrides: {
+        // Keeps the server's own database handle, to read the stored rows column by column (#33).
+        insertAuditEvent: async (handle, event, onConflict) => {
+          if (!handle.isTransaction) db = handle;
+          return insertAuditEvent(handle, event, onConflict);
+        },
+      },
+    });
+  });
+  after(async () => {
+    await t?.close();
+    await origin.close();
+  });
+
+  test('source management, refresh, actions and job cancel: one success event each; a 404 action and a 429 one failure event each (05 §11 #30)', async () => {
+    const m = `${MCP}/management`;
+    const step = async (requestId: string, run: () => ReturnType<typeof send>, action: string, statusCode: number, outcome = 'success') => {
+      const response = await run();
+      assert.equal(response.status, statusCode, `${requestId}: ${JSON.stringify(response.body)}`);
+      await expectEvent(requestId, { action, outcome, statusCode });
+      return response.body!;
+    };
+    await step('m-validate-source', () => send('POST', `${m}/validate-source`, 'm-validate-source', EXTRA), 'validate-source', 200);
+    await step('m-apply', () => send('POST', `${m}/apply-source`, 'm-apply', EXTRA), 'apply-source', 200);
+    await step('m-validate', () => send('POST', `${m}/sources/mcp-extra:validate`, 'm-validate', EXTRA), 'validate', 200);
+    await step('m-enable', () => send('POST', `${m}/sources/mcp-extra/enable`, 'm-enable', { enabled: false }), 'enable-source', 200);
+    const revisions = json(await t.inject(`${m}/sources/mcp-extra/revisions`)).revisions as { version: string }[];
+    await step('m-rollback', () => send('POST', `${m}/sources/mcp-extra:rollback`, 'm-rollback', { version: revisions.at(-1)!.version }), 'rollback', 200);
+    await step('m-delete', () => send('DELETE', `${m}/sources/mcp-extra`, 'm-delete'), 'delete', 200);
+    const queued = await step('m-refresh', () => send('POST', `${m}/refresh/mcp-samples`, 'm-refresh'), 'refresh', 202);
+    const refreshEvent = await theEvent(t, 'm-refresh');
+    assert.deepEqual([refreshEvent.resourceIds, refreshEvent.newValue], [['mcp-samples'], { jobId: queued.jobId, reused: false }]);
+    const limited = await step('m-429', () => send('POST', `${m}/refresh/mcp-samples`, 'm-429'), 'refresh', 429, 'failure');
+    assert.match(limited.message, /^rate limited, retry after \d+ seconds$/);
+    await step('m-entity-action', () => send('POST', `${m}/entities/cluster-ops-mcp:action`, 'm-entity-action', { action: 'tag', params: { tags: ['audited'] } }), 'execute-action', 200);
+    await step('m-source-action', () => send('POST', `${PROMPTS}/management/sources/prompt-samples:action`, 'm-source-action', { action: 'refresh' }), 'execute-action', 200);
+    const missing = await step('m-404', () => send('POST', `${m}/entities/no-such-server:action`, 'm-404', { action: 'tag', params: { tags: ['a'] } }), 'execute-action', 404, 'failure');
+    assert.equal(missing.message, 'entity "no-such-server" not found');
+
+    origin.holding = true;
+    try {
+      const { jobId } = await step('m-refresh-slow', () => send('POST', `${m}/refresh/mcp-slow`, 'm-refresh-slow'), 'refresh', 202);
+      const canceled = await step('m-job-cancel', () => send('POST', `/api/jobs/v1alpha1/refresh/${jobId}:cancel`, 'm-job-cancel'), 'cancel', 200);
+      assert.deepEqual(canceled, { status: 'canceled', jobId });
+      const cancelEvent = await theEvent(t, 'm-job-cancel');
+      assert.deepEqual([cancelEvent.eventType, cancelEvent.actionVerb, cancelEvent.resourceIds], ['management', 'cancel', [jobId]]);
+    } finally {
+      origin.release();
+    }
+  });
+
+  test('governance PATCH, action, version, binding, gated request, decision and cancel: one event each (05 §11 #30, #31)', async () => {
+    const a = asset('cluster-ops-mcp');
+    assert.equal((await send('PATCH', a, 'g-patch', { owner: { principal: 'alice' } })).status, 200);
+    await expectEvent('g-patch', { action: 'patch', outcome: 'success', statusCode: 200, eventType: 'governance.metadata.changed' });
+    const version = await send('POST', `${a}/versions`, 'g-version', { versionLabel: 'v1' });
+    assert.equal(version.status, 201, JSON.stringify(version.body));
+    await expectEvent('g-version', { action: 'version.create', outcome: 'success', statusCode: 201, eventType: 'governance.version.created' });
+    assert.equal((await send('PUT', `${a}/bindings/dev`, 'g-binding', { versionId: version.body!.versionId })).status, 200);
+    await expectEvent('g-binding', { action: 'promotion.bind', outcome: 'success', statusCode: 200, eventType: 'governance.promotion.bound' });
+    const action = await send('POST', `${a}/actions/version.create`, 'g-action', { params: { versionLabel: 'v2' } });
+    assert.equal(action.status, 200, JSON.stringify(action.body));
+    const actionEvent = await expectEvent('g-action', { action: 'version.create', outcome: 'success', statusCode: 200, eventType: 'governance.version.created' });
+    assert.equal(actionEvent.actionVerb, 'execute-action');
+
+    // #31: the gated request is one pending event; the approving decision one decision event carrying the lifecycle change.
+    const gated = await send('POST', `${a}/actions/lifecycle.setState`, 'g-gated', { params: { state: 'approved' } });
+    assert.equal(gated.status, 202, JSON.stringify(gated.body));
+    await expectEvent('g-gated', { action: 'lifecycle.setState', outcome: 'pending', statusCode: 202, eventType: 'governance.approval.requested' });
+    const approvalId = gated.body!.data.requestId as string;
+    assert.equal((await send('POST', `${GOV}/approvals/${approvalId}/decisions`, 'g-decision', { verdict: 'approve' }, 'bob', 'reviewer')).status, 200);
+    const decision = await expectEvent('g-decision', { actor: 'bob', action: 'approval.approve', outcome: 'success', statusCode: 200, eventType: 'governance.approval.decision' });
+    assert.deepEqual(decision.metadata.effects, [{ eventType: 'governance.lifecycle.changed', oldValue: { lifecycleState: 'draft' }, newValue: { lifecycleState: 'approved' } }]);
+    assert.equal(json(await t.inject(a)).governance.lifecycle.state, 'approved');
+
+    const second = await send('POST', `${asset('directory-mcp')}/actions/lifecycle.setState`, 'g-gated-2', { params: { state: 'approved' } });
+    assert.equal(second.status, 202);
+    assert.equal((await send('POST', `${GOV}/approvals/${second.body!.data.requestId}/cancel`, 'g-cancel')).status, 200);
+    // 05 §4.5: a successful approval cancel has its own outcome, `canceled`.
+    await expectEvent('g-cancel', { action: 'approval.cancel', outcome: 'canceled', statusCode: 200, eventType: 'governance.approval.canceled' });
+
+    // 05 §4.4: the action filter matches the action or the verb.
+    const byName = json(await t.inject({ url: EVENTS, query: { action: 'version.create', pageSize: '100' } })).events.map((e: { requestId: string }) => e.requestId);
+    assert.deepEqual(byName, ['g-action', 'g-version']);
+    const byVerb = json(await t.inject({ url: EVENTS, query: { action: 'execute-action', plugin: 'mcp', eventType: 'governance.version.created' } })).events.map((e: { requestId: string }) => e.requestId);
+    assert.deepEqual(byVerb, ['g-action']);
+  });
+
+  test('an apply carrying properties.apiKey shows ***REDACTED*** and no stored column holds the secret (05 §11 #33)', async () => {
+    const body = { ...EXTRA, id: 'mcp-secret', properties: { ...EXTRA.properties, apiKey: 's3cr3t' } };
+    const applied = await send('POST', `${MCP}/management/apply-source`, 'm-secret', body);
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    const event = await expectEvent('m-secret', { action: 'apply-source', outcome: 'success', statusCode: 200 });
+    assert.equal(event.newValue.properties.apiKey, '***REDACTED***');
+    assert.ok(db, 'the server wrote an event outside a transaction');
+    const rows = await sql<Record<string, unknown>>`SELECT * FROM audit_events`.execute(db);
+    assert.ok(rows.rows.some((row) => row.request_id === 'm-secret'));
+    for (const row of rows.rows) {
+      for (const [column, value] of Object.entries(row)) assert.doesNotMatch(JSON.stringify(value) ?? '', /s3cr3t/, `column ${column}`);
     }
   });
 });

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { AUDIT_FILES, auditPlugins } from '../testing/auditFixtures.js';
+import { describeEachDatabase } from '../testing/databases.js';
+import { flippablePlugin, untilPartsHealthIs } from '../testing/partsPlugin.js';
+import { startTestServer, type TestServer } from '../testing/testServer.js';
 import { DataVersions } from './DataVersions.js';
 import { DiscoveryCache } from './DiscoveryCache.js';
+import { watchPluginHealth } from './watchPluginHealth.js';
 
 const settings = { enabled: true, discoveryTtlSeconds: 60, capabilitiesTtlSeconds: 30, maxSize: 2 };
 
@@ -50,4 +55,101 @@ test('disabled or bypassed caches store and serve nothing', () => {
   bypassed.set('discovery', 'a', 'A');
   down = false;
   assert.equal(bypassed.get('discovery', 'a'), undefined);
+});
+
+test('the health watcher clears discovery at its first evaluation and on every flip, reading health fresh (05 §6)', async () => {
+  const cache = new DiscoveryCache({ ...settings, maxSize: 10 });
+  let healthy = true;
+  const asked: unknown[] = [];
+  const plugin = { name: 'p', checkHealth: async (options: { fresh: boolean }) => (asked.push(options), { healthy }) };
+  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  cache.set('discovery', 'x', 'cached before the watcher started');
+  const timer = watchPluginHealth(() => [plugin], cache, 100);
+  try {
+    await settle(10);
+    assert.equal(cache.get('discovery', 'x'), undefined, 'a body cached before the first evaluation is not trusted');
+    cache.set('discovery', 'x', 'healthy');
+    await settle(150);
+    assert.equal(cache.get('discovery', 'x'), 'healthy', 'no flip, no invalidation');
+    healthy = false;
+    await settle(150);
+    assert.equal(cache.get('discovery', 'x'), undefined);
+    assert.ok(asked.every((options) => (options as { fresh: boolean }).fresh === true));
+  } finally {
+    clearInterval(timer);
+  }
+});
+
+/** Spec 05 §11 #48, #49 over HTTP, and the health flip half of #50 on one replica. */
+describeEachDatabase('discovery cache over HTTP', (kind) => {
+  let t: TestServer;
+  let off: TestServer;
+  const { plugin, health } = flippablePlugin();
+  before(async () => {
+    const plugins = [...(await auditPlugins()), plugin];
+    t = await startTestServer({
+      kind, files: AUDIT_FILES, plugins,
+      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_CACHE_MAX_SIZE: '2', CATALOG_CACHE_CAPABILITIES_TTL: '1' },
+    });
+    off = await startTestServer({ kind, files: AUDIT_FILES, plugins, env: { CATALOG_CACHE_ENABLED: 'false' } });
+  });
+  after(async () => {
+    await t?.close();
+    await off?.close();
+  });
+
+  const get = async (url: string) => {
+    const response = await t.inject(url);
+    return { status: response.statusCode, cache: response.headers['x-cache'], body: response.body };
+  };
+  const capabilities = async (name: string, ns = 'team-a') => (await get(`/api/plugins/${name}/capabilities?namespace=${ns}`)).cache;
+
+  test('first discovery is a MISS, the second a HIT with a byte-identical body; disabled: no X-Cache (05 §11 #48)', async () => {
+    const first = await get('/api/plugins?namespace=team-a');
+    const second = await get('/api/plugins?namespace=team-a');
+    assert.deepEqual([first.status, first.cache, second.status, second.cache], [200, 'MISS', 200, 'HIT']);
+    assert.equal(second.body, first.body);
+    for (const url of ['/api/plugins', '/api/plugins', '/api/plugins/mcp/capabilities', '/api/plugins/mcp/capabilities', '/api/plugins/nope/capabilities']) {
+      const response = await off.inject(url);
+      assert.equal(response.headers['x-cache'], undefined, url);
+    }
+    assert.equal((await off.inject('/api/plugins')).body, (await off.inject('/api/plugins')).body);
+  });
+
+  test('namespaces have separate entries; unknown query parameters share the entry (05 §11 #49)', async () => {
+    assert.equal((await get('/api/plugins?namespace=team-b')).cache, 'MISS');
+    assert.equal((await get('/api/plugins?namespace=team-b&foo=1')).cache, 'HIT');
+    const viaHeader = await t.inject({ url: '/api/plugins?foo=1', headers: { 'x-namespace': 'team-a' } });
+    assert.equal(viaHeader.headers['x-cache'], 'HIT');
+  });
+
+  test('with CATALOG_CACHE_MAX_SIZE=2, reading A, B, A then C evicts B; a 404 is never stored; entries expire after their TTL (05 §11 #49)', async () => {
+    assert.equal(await capabilities('mcp'), 'MISS');
+    assert.equal(await capabilities('prompts'), 'MISS');
+    assert.equal(await capabilities('mcp'), 'HIT');
+    assert.equal(await capabilities('parts'), 'MISS');
+    assert.equal(await capabilities('mcp'), 'HIT', 'A was read recently and stays');
+    assert.equal(await capabilities('prompts'), 'MISS', 'B was the least recently used and was evicted');
+    // Now prompts and mcp are held; a 404 stored would evict mcp.
+    for (let i = 0; i < 3; i++) {
+      const missing = await get('/api/plugins/nope/capabilities?namespace=team-a');
+      assert.deepEqual([missing.status, missing.cache], [404, 'MISS']);
+    }
+    assert.equal(await capabilities('mcp'), 'HIT');
+    assert.equal(await capabilities('prompts'), 'HIT');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    assert.equal(await capabilities('mcp'), 'MISS', 'the 1 s capabilities TTL has passed');
+  });
+
+  test('a plugin whose health flips is reflected in cached discovery within 5 s (05 §6, §11 #50)', async () => {
+    assert.equal((await get('/api/plugins?namespace=team-a')).cache, 'HIT');
+    health.healthy = false;
+    try {
+      const elapsed = await untilPartsHealthIs(t, false, '?namespace=team-a');
+      assert.ok(elapsed <= 5_500, `${elapsed} ms`);
+    } finally {
+      health.healthy = true;
+    }
+    assert.ok((await untilPartsHealthIs(t, true, '?namespace=team-a')) <= 5_500);
+  });
 });

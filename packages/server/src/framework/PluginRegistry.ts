@@ -52,11 +52,14 @@ export class RegisteredPlugin {
     return this.kinds.find((k) => k.decl.kind === kind);
   }
 
-  /** Healthy = active and the optional health hook resolves true within 2 s; cached for 1 s (spec 01 §5.4). */
-  async checkHealth(): Promise<{ healthy: boolean; error?: string }> {
+  /**
+   * Healthy = active and the optional health hook resolves true within 2 s; cached for 1 s (spec 01 §5.4)
+   * unless `fresh` asks for a new evaluation.
+   */
+  async checkHealth(options: { fresh?: boolean } = {}): Promise<{ healthy: boolean; error?: string }> {
     if (this.state !== 'active') return { healthy: false, error: this.lastError };
     const now = Date.now();
-    if (now - this.healthCheckedAt < HEALTH_CACHE_MS) return { healthy: this.healthy, error: this.healthError };
+    if (!options.fresh && now - this.healthCheckedAt < HEALTH_CACHE_MS) return { healthy: this.healthy, error: this.healthError };
     this.healthCheckedAt = now;
     if (!this.decl.health) {
       this.healthy = true;

@@ -60,6 +60,7 @@ describeEachDatabase('refresh job store', (kind) => {
     assert.equal(row.last_error, 'Timed out (stuck job recovery)');
     assert.equal(row.claimed_by, null);
     assert.equal(await store.heartbeat(job.id, 'dead', {}), false, 'the dead worker lost the job');
+    assert.equal(await store.finish(database.db, job.id, 'dead', { state: 'succeeded', message: 'late' }), false, 'nor can it finish it');
 
     await claimNextJobAcrossNamespaces(database.db, 'dead', 0);
     await sql`UPDATE refresh_jobs SET heartbeat_at = now() - interval '11 minutes'`.execute(database.db);
@@ -71,6 +72,34 @@ describeEachDatabase('refresh job store', (kind) => {
     assert.equal(row.state, 'failed');
     assert.equal(row.message, 'Max retries exceeded: timed out (stuck job recovery)');
     assert.ok(row.finished_at);
+  });
+
+  test('a re-queued stuck job is claimed again and completes (05 §11 #43)', async () => {
+    const { job } = await enqueue('default', 'a');
+    await claimNextJobAcrossNamespaces(database.db, 'dead', 0);
+    await sql`UPDATE refresh_jobs SET heartbeat_at = now() - interval '11 minutes'`.execute(database.db);
+    assert.equal(await recoverStuckJobsAcrossNamespaces(database.db, 10, 0), 1);
+    const again = await claimNextJobAcrossNamespaces(database.db, 'alive', 0);
+    assert.deepEqual([again?.id, again?.attempt_count], [job.id, 2]);
+    assert.equal(await store.finish(database.db, job.id, 'alive', { state: 'succeeded', message: 'Loaded 1 entities, removed 0' }), true);
+    const row = await database.db.selectFrom('refresh_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+    assert.deepEqual([row.state, row.claimed_by, row.message], ['succeeded', 'alive', 'Loaded 1 entities, removed 0']);
+  });
+
+  test('retry backoff is min(B × 2^(k−1), 300) s × [0.8, 1.2] for k attempts made (05 §5.5, §11 #41)', async () => {
+    const { job } = await enqueue('default', 'a');
+    for (const [attempts, base] of [[1, 10], [2, 20], [3, 40], [5, 160], [6, 300], [9, 300]]) {
+      await sql`UPDATE refresh_jobs SET state = 'running', claimed_by = 'r1', attempt_count = ${attempts}, max_attempts = 10 WHERE id = ${job.id}`.execute(database.db);
+      assert.equal(await store.retry(job.id, 'r1', 'HTTP 503', 10), true);
+      const { rows } = await sql<{ delay: number; message: string }>`
+        SELECT EXTRACT(EPOCH FROM next_attempt_at - now())::float8 AS delay, message FROM refresh_jobs WHERE id = ${job.id}`.execute(database.db);
+      const { delay, message } = rows[0];
+      assert.ok(delay >= base * 0.8 - 1 && delay <= base * 1.2 + 1, `k=${attempts}: ${delay} s, expected ${base} s ± 20 %`);
+      assert.equal(message, `Retry ${attempts + 1} of 10 scheduled: HTTP 503`);
+    }
+    await sql`UPDATE refresh_jobs SET state = 'running', claimed_by = 'r1', attempt_count = 1 WHERE id = ${job.id}`.execute(database.db);
+    await store.retry(job.id, 'r1', 'HTTP 503', 0);
+    assert.ok(await claimNextJobAcrossNamespaces(database.db, 'r1', 0), 'B = 0 retries immediately');
   });
 
   test('a healthy heartbeat keeps a long job; a follower skips singleton work (05 §5.7, §7.3)', async () => {

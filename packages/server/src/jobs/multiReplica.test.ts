@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ControlledOrigin } from '../testing/controlledOrigin.js';
 import { createPostgresTestDatabase } from '../testing/databases.js';
-import { partsPlugin, partsYaml } from '../testing/partsPlugin.js';
+import { flippablePlugin, partsYaml, untilPartsHealthIs } from '../testing/partsPlugin.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 /**
@@ -21,6 +21,7 @@ describe('replicas on one PostgreSQL database', { skip: process.env.CATALOG_TEST
   const origin = new ControlledOrigin();
   let database: { url: string; drop: () => Promise<void> };
   const files: Record<string, string> = {};
+  const { plugin, health } = flippablePlugin();
 
   before(async () => {
     await origin.start();
@@ -38,7 +39,7 @@ describe('replicas on one PostgreSQL database', { skip: process.env.CATALOG_TEST
       servers.push(await startTestServer({
         kind: 'postgres',
         databaseUrl: database.url,
-        plugins: [partsPlugin],
+        plugins: [plugin],
         files,
         env: { POD_NAME: name, CATALOG_REFRESH_RATE_LIMIT_SECONDS: '0', CATALOG_SHUTDOWN_TIMEOUT_SECONDS: '1', CATALOG_JOB_POLL_INTERVAL_SECONDS: '1' },
       }));
@@ -51,26 +52,43 @@ describe('replicas on one PostgreSQL database', { skip: process.env.CATALOG_TEST
   });
 
   test('30 jobs enqueued across three replicas each run exactly once (05 §11 #40)', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < SOURCE_COUNT; i++) {
-      const response = await servers[i % 3].inject({ method: 'POST', url: `${M}/refresh/s${i}?force=true` });
-      assert.equal(response.statusCode, 202);
-      ids.push(json(response).jobId);
+    // Counts every write of a refresh-status row from here on.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(`
+      CREATE TABLE test_status_writes (source_id text NOT NULL);
+      CREATE FUNCTION test_count_status_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO test_status_writes VALUES (NEW.source_id); RETURN NEW; END $$;
+      CREATE TRIGGER test_count_status_write AFTER INSERT OR UPDATE ON catalog_refresh_status
+        FOR EACH ROW EXECUTE FUNCTION test_count_status_write();`);
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < SOURCE_COUNT; i++) {
+        const response = await servers[i % 3].inject({ method: 'POST', url: `${M}/refresh/s${i}?force=true` });
+        assert.equal(response.statusCode, 202);
+        ids.push(json(response).jobId);
+      }
+      const deadline = Date.now() + 60_000;
+      let jobs: Record<string, any>[] = [];
+      while (Date.now() < deadline) {
+        jobs = json(await servers[0].inject(`${JOBS}?pageSize=100`)).jobs.filter((j: { id: string }) => ids.includes(j.id));
+        if (jobs.length === SOURCE_COUNT && jobs.every((j) => j.state === 'succeeded' || j.state === 'failed')) break;
+        await sleep(200);
+      }
+      assert.equal(jobs.length, SOURCE_COUNT);
+      for (const job of jobs) {
+        assert.equal(job.state, 'succeeded', job.message);
+        assert.equal(job.attemptCount, 1);
+      }
+      const started = servers.flatMap((s) => s.logs.filter((l) => l.msg === 'refresh job started' && ids.includes(String(l.jobId))));
+      assert.equal(started.length, SOURCE_COUNT, 'every job started exactly once');
+      const { rows } = await client.query<{ source_id: string; writes: number }>('SELECT source_id, count(*)::int AS writes FROM test_status_writes GROUP BY source_id ORDER BY source_id');
+      assert.equal(rows.length, SOURCE_COUNT);
+      assert.deepEqual(rows.filter((r) => r.writes !== 1), [], 'one refresh-status update per job');
+    } finally {
+      await client.query('DROP TRIGGER test_count_status_write ON catalog_refresh_status; DROP FUNCTION test_count_status_write(); DROP TABLE test_status_writes');
+      await client.end();
     }
-    const deadline = Date.now() + 60_000;
-    let jobs: Record<string, any>[] = [];
-    while (Date.now() < deadline) {
-      jobs = json(await servers[0].inject(`${JOBS}?pageSize=100`)).jobs.filter((j: { id: string }) => ids.includes(j.id));
-      if (jobs.length === SOURCE_COUNT && jobs.every((j) => j.state === 'succeeded' || j.state === 'failed')) break;
-      await sleep(200);
-    }
-    assert.equal(jobs.length, SOURCE_COUNT);
-    for (const job of jobs) {
-      assert.equal(job.state, 'succeeded', job.message);
-      assert.equal(job.attemptCount, 1);
-    }
-    const started = servers.flatMap((s) => s.logs.filter((l) => l.msg === 'refresh job started' && ids.includes(String(l.jobId))));
-    assert.equal(started.length, SOURCE_COUNT, 'every job started exactly once');
   });
 
   test('a change on one replica makes the other\'s discovery a MISS within 1 s (05 §11 #50)', async () => {
@@ -82,6 +100,34 @@ describe('replicas on one PostgreSQL database', { skip: process.env.CATALOG_TEST
     while (json(await servers[0].inject(`${JOBS}/${jobId}`)).state !== 'succeeded' && Date.now() < deadline) await sleep(50);
     await sleep(1_000);
     assert.equal((await servers[1].inject('/api/plugins')).headers['x-cache'], 'MISS');
+  });
+
+  test('after an apply on one replica the other\'s next discovery is a MISS within 1 s (05 §11 #50)', async () => {
+    await servers[1].inject('/api/plugins');
+    assert.equal((await servers[1].inject('/api/plugins')).headers['x-cache'], 'HIT');
+    const applied = await servers[0].inject({
+      method: 'POST', url: `${M}/apply-source`, headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ id: 'applied', name: 'Applied', type: 'yaml', properties: { content: partsYaml(1, 'applied') } }),
+    });
+    assert.equal(applied.statusCode, 200, applied.body);
+    const answered = Date.now();
+    let cache: unknown;
+    while ((cache = (await servers[1].inject('/api/plugins')).headers['x-cache']) === 'HIT' && Date.now() - answered < 1_000) await sleep(25);
+    assert.equal(cache, 'MISS', 'no invalidation reached the other replica within 1 s');
+  });
+
+  test('a plugin whose health flips is reflected in every replica\'s discovery within 5 s (05 §11 #50)', async () => {
+    for (const server of servers) {
+      await server.inject('/api/plugins');
+      assert.equal((await server.inject('/api/plugins')).headers['x-cache'], 'HIT');
+    }
+    health.healthy = false;
+    try {
+      const elapsed = await Promise.all(servers.map((server) => untilPartsHealthIs(server, false)));
+      assert.ok(elapsed.every((ms) => ms <= 5_500), `${elapsed.join(', ')} ms`);
+    } finally {
+      health.healthy = true;
+    }
   });
 
   test('a job running past the shutdown timeout is re-queued unchanged and completed by another replica (05 §11 #54)', async () => {
