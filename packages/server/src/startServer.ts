@@ -393,6 +393,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       retentionDays: config.jobs.retentionDays,
       retryBackoffSeconds: config.jobs.retryBackoffSeconds,
       log: logger,
+      metrics,
     });
     maintenance.start();
     const namespaces = catalog.namespaces();
