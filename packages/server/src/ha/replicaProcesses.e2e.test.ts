@@ -103,7 +103,7 @@ describe('three replica processes on one PostgreSQL database, postgres leader el
 
   test('job workers run on all three replicas (05 §11 #53)', async () => {
     origin.holding = true;
-    const ids = [];
+    const ids: string[] = [];
     for (const sourceId of HELD_SOURCES) ids.push(await enqueue(alive[0], sourceId));
     await until(allRunning(ids), 20_000, 'all three jobs running');
     // One worker per replica and three held jobs: each replica claimed exactly one.
