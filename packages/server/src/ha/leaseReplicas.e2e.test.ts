@@ -109,8 +109,8 @@ describe('Lease leader election across three server processes (05 §11 #51)', ()
       assert.equal(logLines(survivor, 'stopped leading').length, stoppedBefore + 1);
       // Still campaigning: it keeps trying to write the Lease while the fault lasts.
       const attempts = () => kube.requests.filter((r) => r.method === 'PUT' && r.path === LEASE_PATH).length;
-      const before = attempts();
-      await until(async () => attempts() >= before + 2, 10_000, 'further campaign attempts');
+      const attemptsBefore = attempts();
+      await until(async () => attempts() >= attemptsBefore + 2, 10_000, 'further campaign attempts');
       assert.equal((await leaderElectionOf(survivor)).status, 'follower');
     } finally {
       kube.setFault(null);

@@ -68,7 +68,10 @@ describe('three replica processes on one PostgreSQL database, postgres leader el
         CATALOG_JOB_CONCURRENCY: '1', CATALOG_JOB_POLL_INTERVAL_SECONDS: '1', CATALOG_REFRESH_RATE_LIMIT_SECONDS: '0', CATALOG_SHUTDOWN_TIMEOUT_SECONDS: '1',
       },
     ), spawned);
-    await Promise.all(alive.map((r) => waitReady(r.url, 90_000)));
+    await Promise.all(alive.map((r) => waitReady(r.url, 180_000)));
+    // Expired audit events for the leader's first retention run, which comes 60 s after leadership began (#53).
+    await admin.query(`INSERT INTO audit_events (id, namespace, event_type, actor, action, outcome, created_at)
+      SELECT gen_random_uuid(), 'default', 'management', 'alice', 'tag', 'success', now() - interval '100 days' FROM generate_series(1, ${OLD_AUDIT_EVENTS})`);
   });
 
   after(async () => {
@@ -87,9 +90,6 @@ describe('three replica processes on one PostgreSQL database, postgres leader el
     assert.equal(applying.length, 1, alive.map((r) => `${r.pod}: ${r.process.stdout().slice(0, 2000)}`).join('\n'));
     const { rows } = await admin.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name');
     assert.deepEqual(rows.map((r) => r.name), Object.keys(await migrationProvider.getMigrations()).sort());
-    // Expired audit events for the leader's first retention run (#53).
-    await admin.query(`INSERT INTO audit_events (id, namespace, event_type, actor, action, outcome, created_at)
-      SELECT gen_random_uuid(), 'default', 'management', 'alice', 'tag', 'success', now() - interval '100 days' FROM generate_series(1, ${OLD_AUDIT_EVENTS})`);
   });
 
   test('exactly one of three leads; the others follow and name it (05 §11 #52)', async () => {

@@ -15,6 +15,7 @@ export interface LeaderElectionStatus {
 /**
  * Starts every replica at once (they race for the migration lock) and waits for their listeners.
  * Each process is added to `spawned` as it starts, so the caller can stop them even when this fails.
+ * The wait is generous: several processes loading the server from source on a busy machine.
  */
 export async function startReplicas(pods: string[], start: (pod: string) => ServerProcess, spawned: ServerProcess[]): Promise<Replica[]> {
   const started = pods.map((pod) => {
@@ -22,7 +23,7 @@ export async function startReplicas(pods: string[], start: (pod: string) => Serv
     spawned.push(process);
     return { pod, process };
   });
-  return Promise.all(started.map(async ({ pod, process }) => ({ pod, process, url: await listeningUrl(process, 90_000) })));
+  return Promise.all(started.map(async ({ pod, process }) => ({ pod, process, url: await listeningUrl(process, 180_000) })));
 }
 
 /** SIGTERM to those still running, then waits for every exit. */
