@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -31,6 +32,11 @@ export interface FakeKubeOptions {
   tokens?: Record<string, { username: string; groups?: string[] }>;
   /** Default 0: a free port. */
   port?: number;
+  /**
+   * Serve HTTPS with the committed test certificates (`fixtures/tls/`); the kubeconfig then carries
+   * the test CA as `certificate-authority-data` instead of `insecure-skip-tls-verify`.
+   */
+  tls?: boolean;
 }
 
 export interface FakeKube {
@@ -59,6 +65,9 @@ const KIND_BY_PLURAL: Record<StoredKind, { kind: string; apiVersion: string; nam
   clusterrolebindings: { kind: 'ClusterRoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: false },
 };
 const PLURAL_BY_KIND = new Map(Object.entries(KIND_BY_PLURAL).map(([plural, info]) => [info.kind, plural as StoredKind]));
+
+const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);
+const readTlsFile = (name: string) => readFileSync(new URL(name, TLS_DIR));
 
 const ROUTES: { pattern: RegExp; plural?: StoredKind }[] = [
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/(configmaps|secrets)(?:\/([^/]+))?$/ },
@@ -200,11 +209,13 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     throw new HttpStatus(404, 'NotFound', `the server could not find the requested resource (${method} ${path})`);
   }
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const listener: RequestListener = (request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => void respond(request, response, Buffer.concat(chunks).toString('utf8')));
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer({ key: readTlsFile('server.key'), cert: readTlsFile('server.crt') }, listener) : createServer(listener);
+  // The raw sockets (also of unfinished TLS handshakes), so `close()` can end them all.
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -249,7 +260,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'fake-kube-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(
@@ -257,8 +268,13 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      // @kubernetes/client-node 1.x refuses a plain-HTTP server unless TLS verification is declared skipped.
-      clusters: [{ name: 'fake', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+      clusters: [{
+        name: 'fake',
+        cluster: options.tls
+          ? { server: url, 'certificate-authority-data': readTlsFile('ca.crt').toString('base64') }
+          // @kubernetes/client-node 1.x refuses a plain-HTTP server unless TLS verification is declared skipped.
+          : { server: url, 'insecure-skip-tls-verify': true },
+      }],
       users: [{ name: 'fake-admin', user: { token } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake-admin' } }],
       'current-context': 'fake',

@@ -40,6 +40,17 @@ describe('the catalog-server bin', () => {
     assert.match(r.stderr(), /CATALOG_AUTHZ_MODE=sar requires Kubernetes access \(in-cluster configuration or KUBECONFIG\)/);
   });
 
+  test('the Lease backend without Kubernetes access exits 1 before the listener binds (spec 05 §7.3)', async () => {
+    const r = run(['--listen=127.0.0.1:0', '--data-dir=memory://'], { CATALOG_LEADER_ELECTION_ENABLED: 'true', CATALOG_LEADER_ELECTION_BACKEND: 'lease' });
+    assert.equal(await r.exit, 1);
+    assert.match(r.stderr(), /CATALOG_LEADER_ELECTION_BACKEND=lease requires Kubernetes access \(in-cluster configuration or KUBECONFIG\)/);
+    assert.doesNotMatch(r.stdout(), /server listening/);
+    // The backend's default, too: leader election on without naming a backend means the Lease.
+    const byDefault = run(['--listen=127.0.0.1:0', '--data-dir=memory://'], { CATALOG_LEADER_ELECTION_ENABLED: 'true' });
+    assert.equal(await byDefault.exit, 1);
+    assert.doesNotMatch(byDefault.stdout(), /server listening/);
+  });
+
   test('a missing or invalid sources file exits 1 naming the path', async () => {
     const missing = join(dir, 'nope.yaml');
     const r = run(['--listen=127.0.0.1:0', '--data-dir=memory://', `--sources=${missing}`]);

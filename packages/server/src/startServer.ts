@@ -32,7 +32,7 @@ import { RefreshRateLimiter } from './sources/RefreshRateLimiter.js';
 import { RefreshService } from './sources/RefreshService.js';
 import { CountCache } from './query/CountCache.js';
 import type { ComponentStatus } from './health/readiness.js';
-import { createLeaderElector } from './ha/createLeaderElector.js';
+import { createLeaderElector, leaseClientFor } from './ha/createLeaderElector.js';
 import { NO_LEADER_ELECTION, type LeaderElector, type Leadership } from './ha/Leadership.js';
 import { lazyKubeClient } from './kube/kubeAccess.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -109,6 +109,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // In-cluster detection reads the service environment of the pod, which is not server configuration.
   const kube = lazyKubeClient({ kubeconfig: config.kubeconfig, env: process.env });
   const access = await createAccessControl(config, kube, logger);
+  const leaseClient = leaseClientFor(config, kube);
   // Replaced by the configured elector once the database is open; until then a campaigning replica is a follower.
   let elector: LeaderElector = NO_LEADER_ELECTION;
   const leaderElection = () => (config.leaderElection.enabled && elector === NO_LEADER_ELECTION ? { status: 'follower' } : elector.status());
@@ -320,7 +321,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       discoveryCache.invalidateAll();
       if (lifecycle.initialLoad.complete && !lifecycle.shuttingDown) sources.reconcile().catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
     });
-    elector = createLeaderElector(config, { kube, database, log: logger });
+    elector = createLeaderElector(config, { leaseClient, database, log: logger });
     elector.onChange((leading) => metrics.setLeader(leading));
     metrics.setLeader(elector.runsSingletonTasks() && elector !== NO_LEADER_ELECTION);
     if (!lifecycle.shuttingDown) elector.start();
@@ -396,6 +397,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       retentionDays: config.jobs.retentionDays,
       retryBackoffSeconds: config.jobs.retryBackoffSeconds,
       log: logger,
+      metrics,
     });
     maintenance.start();
     const namespaces = catalog.namespaces();

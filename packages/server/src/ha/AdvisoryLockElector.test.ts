@@ -68,9 +68,20 @@ describe('PostgreSQL advisory-lock leader election', { skip: url ? false : 'CATA
       const index = all.indexOf(leader);
       const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1`, [`elector-%-${index}`]);
       const leaderPids = rows.map((r) => r.pid);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [leaderPids]);
-      await until(() => other.runsSingletonTasks(), TIMINGS.renewDeadlineMs + 2_000);
-      await until(() => !leader.runsSingletonTasks(), TIMINGS.renewDeadlineMs + 2_000);
+      // The lock went with the session: the old leader steps down at once, never alongside the new one.
+      let overlap = false;
+      const watch = setInterval(() => {
+        if (leader.runsSingletonTasks() && other.runsSingletonTasks()) overlap = true;
+      }, 5);
+      try {
+        await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [leaderPids]);
+        const stepDown = await until(() => !leader.runsSingletonTasks(), TIMINGS.renewDeadlineMs + 2_000);
+        assert.ok(stepDown < TIMINGS.renewDeadlineMs, `stepped down after ${stepDown} ms`);
+        await until(() => other.runsSingletonTasks(), TIMINGS.renewDeadlineMs + 2_000);
+      } finally {
+        clearInterval(watch);
+      }
+      assert.equal(overlap, false, 'two leaders at once');
     } finally {
       await Promise.all(all.map((e) => e.stop()));
     }

@@ -36,9 +36,9 @@ export class AdvisoryLockElector extends CampaigningElector {
     this.client = null;
     if (this.state.leading) {
       this.state.set(false, null);
-      await client?.query('SELECT pg_advisory_unlock($1)', [this.key]).catch(() => undefined);
+      if (client) await withTimeout(client.query('SELECT pg_advisory_unlock($1)', [this.key]), this.options.retryPeriodMs).catch(() => undefined);
     }
-    await client?.end().catch(() => undefined);
+    if (client) await this.close(client);
   }
 
   protected async campaign(): Promise<void> {
@@ -64,11 +64,18 @@ export class AdvisoryLockElector extends CampaigningElector {
 
   private async session(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client(this.options.connection);
+    // The driver's own connect timeout destroys the socket, so no attempt lingers while the database is unreachable.
+    const client = new pg.Client({ ...this.options.connection, connectionTimeoutMillis: Math.max(this.options.retryPeriodMs, 1000) });
     // A broken session must not crash the process; the next tick notices and reconnects.
     client.on('error', (error) => this.options.log.warn({ error: error.message }, 'leader lock session error'));
+    // A session the server ended (terminated backend, restart) took the lock with it: step down at once.
+    client.on('end', () => {
+      if (this.client !== client) return;
+      this.client = null;
+      this.state.set(false, null);
+    });
     await withTimeout(client.connect(), this.options.retryPeriodMs).catch(async (error: unknown) => {
-      await client.end().catch(() => undefined);
+      await this.close(client);
       throw error;
     });
     this.client = client;
@@ -80,7 +87,16 @@ export class AdvisoryLockElector extends CampaigningElector {
     this.state.set(false, null);
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => undefined);
+    if (client) await this.close(client);
+  }
+
+  /**
+   * Ends a session without waiting longer than a retry period: a graceful end waits for the server's
+   * answer, which never comes while the network is partitioned, and the campaign loop (and shutdown)
+   * must go on. The server drops the lock when the session's connection finally closes.
+   */
+  private async close(client: pg.Client): Promise<void> {
+    await withTimeout(client.end(), this.options.retryPeriodMs).catch(() => undefined);
   }
 }
 

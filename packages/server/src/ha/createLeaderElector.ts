@@ -18,10 +18,24 @@ const SOLE_LEADER = (identity: string): LeaderElector => ({
 });
 
 /**
- * The elector the configuration asks for (spec 05 §7.3). The Lease backend needs Kubernetes access
- * (exit 1 without it); the postgres backend on PGlite always leads.
+ * The Kubernetes client of the Lease backend, or null when leader election does not use it. Called
+ * before the listener binds (spec 01 §3.1), like the checks of `sar` mode and the `k8s` store: no
+ * Kubernetes access is a configuration error that exits 1 (05 §7.3) instead of a replica that
+ * answers liveness probes and then dies.
  */
-export function createLeaderElector(config: ServerConfig, deps: { kube: () => KubeClient | null; database: CatalogDatabase; log: ElectorLog }): LeaderElector {
+export function leaseClientFor(config: ServerConfig, kube: () => KubeClient | null): KubeClient | null {
+  const election = config.leaderElection;
+  if (!election.enabled || election.backend !== 'lease') return null;
+  const client = kube();
+  if (!client) throw new StartupError('CATALOG_LEADER_ELECTION_BACKEND=lease requires Kubernetes access (in-cluster configuration or KUBECONFIG)');
+  return client;
+}
+
+/**
+ * The elector the configuration asks for (spec 05 §7.3): the Lease backend with the client of
+ * `leaseClientFor`; the postgres backend, which on PGlite always leads.
+ */
+export function createLeaderElector(config: ServerConfig, deps: { leaseClient: KubeClient | null; database: CatalogDatabase; log: ElectorLog }): LeaderElector {
   const election = config.leaderElection;
   if (!election.enabled) return NO_LEADER_ELECTION;
   const timings = {
@@ -31,9 +45,8 @@ export function createLeaderElector(config: ServerConfig, deps: { kube: () => Ku
   };
   const identity = config.replica.podName;
   if (election.backend === 'lease') {
-    const client = deps.kube();
-    if (!client) throw new StartupError('CATALOG_LEADER_ELECTION_BACKEND=lease requires Kubernetes access (in-cluster configuration or KUBECONFIG)');
-    return new LeaseElector({ client, namespace: election.leaseNamespace, name: election.leaseName, identity, log: deps.log, ...timings });
+    if (!deps.leaseClient) throw new Error('the Lease backend needs the client of leaseClientFor');
+    return new LeaseElector({ client: deps.leaseClient, namespace: election.leaseNamespace, name: election.leaseName, identity, log: deps.log, ...timings });
   }
   if (deps.database.type === 'pglite' || !deps.database.connection) return SOLE_LEADER(identity);
   return new AdvisoryLockElector({ connection: deps.database.connection, leaseName: election.leaseName, identity, log: deps.log, ...timings });

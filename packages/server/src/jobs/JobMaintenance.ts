@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { BaseLogger } from 'pino';
 import type { Database } from '../db/schema.js';
 import type { Leadership } from '../ha/Leadership.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { withTaskLock } from '../ha/taskLock.js';
 import { deleteExpiredJobsAcrossNamespaces, recoverStuckJobsAcrossNamespaces } from '../db/acrossNamespaces.js';
 
@@ -29,6 +30,7 @@ export class JobMaintenance {
       retentionDays: number;
       retryBackoffSeconds: number;
       log: BaseLogger;
+      metrics: Pick<Metrics, 'recordJobMaintenanceRun'>;
       /** Milliseconds between runs (tests shorten it). */
       intervalMs?: number;
     },
@@ -68,5 +70,6 @@ export class JobMaintenance {
       const deleted = await deleteExpiredJobsAcrossNamespaces(db, this.deps.retentionDays);
       log.info({ deleted, retentionDays: this.deps.retentionDays }, 'refresh job retention run');
     }
+    this.deps.metrics.recordJobMaintenanceRun();
   }
 }

@@ -3,6 +3,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { InProcessNotifications } from '../ha/Notifications.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { JobMaintenance } from './JobMaintenance.js';
 import { claimNextJobAcrossNamespaces, deleteExpiredJobsAcrossNamespaces, recoverStuckJobsAcrossNamespaces } from '../db/acrossNamespaces.js';
@@ -65,7 +66,7 @@ describeEachDatabase('refresh job store', (kind) => {
     await claimNextJobAcrossNamespaces(database.db, 'dead', 0);
     await sql`UPDATE refresh_jobs SET heartbeat_at = now() - interval '11 minutes'`.execute(database.db);
     const maintenance = new JobMaintenance({
-      db: database.db, databaseType: database.type, leadership: null, claimTimeoutMinutes: 10, retentionDays: 7, retryBackoffSeconds: 0, log: pino({ level: 'silent' }),
+      db: database.db, databaseType: database.type, leadership: null, claimTimeoutMinutes: 10, retentionDays: 7, retryBackoffSeconds: 0, log: pino({ level: 'silent' }), metrics: createMetrics(),
     });
     assert.equal(await maintenance.runOnce(), true);
     row = await database.db.selectFrom('refresh_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
@@ -109,7 +110,7 @@ describeEachDatabase('refresh job store', (kind) => {
     assert.equal(await recoverStuckJobsAcrossNamespaces(database.db, 10, 0), 0);
     const follower = new JobMaintenance({
       db: database.db, databaseType: database.type, leadership: { runsSingletonTasks: () => false },
-      claimTimeoutMinutes: 10, retentionDays: 7, retryBackoffSeconds: 0, log: pino({ level: 'silent' }),
+      claimTimeoutMinutes: 10, retentionDays: 7, retryBackoffSeconds: 0, log: pino({ level: 'silent' }), metrics: createMetrics(),
     });
     assert.equal(await follower.runOnce(), false);
   });

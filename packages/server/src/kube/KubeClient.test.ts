@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MULTI_TENANT_RBAC, startFakeKube, type FakeKube } from '@catalog/fake-kube';
+import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, KubeClient } from './KubeClient.js';
 import { loadKubeConfig } from './kubeConfig.js';
 
@@ -134,5 +135,44 @@ subjects: [{kind: User, name: frank}]
     const response = await fetch(`${kube.url}/version`);
     assert.equal(response.status, 401);
     assert.equal(((await response.json()) as { kind: string }).kind, 'Status');
+  });
+});
+
+describe('KubeClient against the fake Kubernetes API server over TLS (spec 05 §9, tls: true)', () => {
+  let kube: FakeKube;
+  let config: KubeConfig;
+  before(async () => {
+    kube = await startFakeKube({ rbac: MULTI_TENANT_RBAC, tls: true });
+    config = loadKubeConfig({ kubeconfig: kube.kubeconfigPath, env: {} })!;
+  });
+  after(() => kube.close());
+
+  it('serves https with the committed test CA in the kubeconfig, which the real client verifies', async () => {
+    assert.match(kube.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const cluster = config.getCurrentCluster()!;
+    assert.equal(cluster.skipTLSVerify, false);
+    assert.match(Buffer.from(cluster.caData!, 'base64').toString(), /^-----BEGIN CERTIFICATE-----/);
+    const client = new KubeClient(config);
+    assert.equal(await client.subjectAccessReview(review('alice', ['team-a-engineers'], 'catalogsources', 'create', 'team-a'), TIMEOUT), true);
+    assert.equal(await client.subjectAccessReview(review('mallory', [], 'plugins', 'list', 'team-a'), TIMEOUT), false);
+    kube.applyManifests('apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: tls-lease, namespace: catalog-system}\nspec: {holderIdentity: pod-a, leaseDurationSeconds: 15}\n');
+    const lease = await client.readLease('catalog-system', 'tls-lease', TIMEOUT);
+    assert.equal(lease?.spec?.holderIdentity, 'pod-a');
+    assert.equal(await client.readLease('catalog-system', 'missing', TIMEOUT), null);
+  });
+
+  it('a client that does not trust the test CA fails the handshake and reaches nothing', async () => {
+    const untrusting = new KubeConfig();
+    untrusting.loadFromOptions({
+      clusters: [{ name: 'fake', server: kube.url, skipTLSVerify: false }],
+      users: config.users,
+      contexts: config.contexts,
+      currentContext: config.currentContext,
+    });
+    const before = kube.requests.length;
+    const client = new KubeClient(untrusting);
+    await assert.rejects(client.readLease('catalog-system', 'tls-lease', TIMEOUT), (e: KubeApiError) => e.status === 0 && /unreachable: .*certificate/i.test(e.message));
+    await assert.rejects(client.subjectAccessReview(review('alice', ['team-a-engineers'], 'plugins', 'list', 'team-a'), TIMEOUT), (e: KubeApiError) => e.status === 0);
+    assert.equal(kube.requests.length, before, 'no request got through');
   });
 });

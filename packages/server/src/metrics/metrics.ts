@@ -51,6 +51,9 @@ export function createMetrics() {
   const auditRetentionRuns = new Counter({
     name: 'catalog_audit_retention_runs_total', help: 'Audit retention runs on this replica.', registers: [registry],
   });
+  const jobMaintenanceRuns = new Counter({
+    name: 'catalog_job_maintenance_runs_total', help: 'Job maintenance runs (stuck recovery, retention) on this replica.', registers: [registry],
+  });
   const cacheRequests = new Counter({
     name: 'catalog_cache_requests_total', help: 'Discovery and capabilities cache lookups by result.',
     labelNames: ['cache', 'result'] as const, registers: [registry],
@@ -93,6 +96,9 @@ export function createMetrics() {
     recordAuditRetentionRun(deleted: number) {
       auditRetentionRuns.inc();
       auditRetentionDeleted.inc(deleted);
+    },
+    recordJobMaintenanceRun() {
+      jobMaintenanceRuns.inc();
     },
     recordCacheRequest(cache: 'discovery' | 'capabilities', hit: boolean) {
       cacheRequests.inc({ cache, result: hit ? 'hit' : 'miss' });
