@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_BASE, error, runCategory, startStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
+import { DEMO_BASE, error, runOnStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
 import type { RunContext } from '../run/RunContext.js';
 import { runAuditChecks } from './audit.js';
 
@@ -47,14 +47,7 @@ async function writesThenAudit(ctx: RunContext): Promise<void> {
   await runAuditChecks(ctx);
 }
 
-async function run(fault?: Fault) {
-  const stub = await startStub(auditServer(fault));
-  try {
-    return await runCategory(writesThenAudit, { serverUrl: stub.url, namespace: 'team-a', identity: { user: 'alice' }, deniedIdentity: { user: DENIED }, mutate: true });
-  } finally {
-    await stub.close();
-  }
-}
+const run = (fault?: Fault) => runOnStub(auditServer(fault), writesThenAudit, { namespace: 'team-a', identity: { user: 'alice' }, deniedIdentity: { user: DENIED }, mutate: true });
 
 test('a server auditing each write once with outcome and actor passes every audit check', async () => {
   const records = await run();
@@ -82,14 +75,9 @@ test('an event of another namespace fails namespace_scoped; repeated pages fail 
 });
 
 test('without --mutate or a denied identity the write checks are skipped with the reason', async () => {
-  const stub = await startStub(auditServer());
-  try {
-    const records = await runCategory(runAuditChecks, { serverUrl: stub.url, namespace: 'team-a' });
-    assert.equal(records.get('audit.one_event_per_request')?.message, 'requires --mutate');
-    assert.equal(records.get('audit.failure_outcome')?.message, 'requires --mutate');
-    assert.match(records.get('audit.denied_outcome')?.message ?? '', /no denied identity/);
-    assert.equal(records.get('audit.get')?.message, 'no audit event');
-  } finally {
-    await stub.close();
-  }
+  const records = await runOnStub(auditServer(), runAuditChecks, { namespace: 'team-a' });
+  assert.equal(records.get('audit.one_event_per_request')?.message, 'requires --mutate');
+  assert.equal(records.get('audit.failure_outcome')?.message, 'requires --mutate');
+  assert.match(records.get('audit.denied_outcome')?.message ?? '', /no denied identity/);
+  assert.equal(records.get('audit.get')?.message, 'no audit event');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_BASE, DEMO_LIST, error, runCategory, startStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
+import { DEMO_BASE, DEMO_LIST, error, runCategory, runOnStub, startStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
 import { runGovernanceChecks } from './governance.js';
 
 const GOV = '/api/governance/v1alpha1';
@@ -81,16 +81,8 @@ function governanceServer(fault?: Fault) {
   };
 }
 
-async function run(fault?: Fault, reviewer = true) {
-  const stub = await startStub(governanceServer(fault));
-  try {
-    return await runCategory(runGovernanceChecks, {
-      serverUrl: stub.url, namespace: 'team-a', mutate: true, identity: { user: 'alice' }, ...(reviewer ? { reviewerIdentity: { user: 'bob' } } : {}),
-    });
-  } finally {
-    await stub.close();
-  }
-}
+const run = (fault?: Fault, reviewer = true) =>
+  runOnStub(governanceServer(fault), runGovernanceChecks, { namespace: 'team-a', mutate: true, identity: { user: 'alice' }, ...(reviewer ? { reviewerIdentity: { user: 'bob' } } : {}) });
 
 test('a governance API with a gated approval passes every check, the 202 path included', async () => {
   const records = await run();
@@ -114,4 +106,18 @@ test('without a reviewer the approval is skipped (and withdrawn), and promotion 
   assert.match(records.get('governance.approval')?.message ?? '', /no reviewer identity/);
   assert.equal(records.get('governance.promote')?.message, 'the fixture asset is not approved');
   assert.equal(records.get('governance.self_approval')?.status, 'passed');
+});
+
+test('without --mutate only harmless requests are sent: the lifecycle PATCH re-sends the current state, writes are skipped', async () => {
+  const stub = await startStub(governanceServer('lifecycle-patch-applies'));
+  try {
+    const records = await runCategory(runGovernanceChecks, { serverUrl: stub.url, namespace: 'team-a' });
+    const patches = stub.requests.filter((r) => r.method === 'PATCH');
+    assert.deepEqual(patches.map((r) => r.body), [{ lifecycle: { state: 'draft' } }]);
+    assert.equal(records.get('governance.patch_lifecycle_rejected')?.status, 'failed', 'a 200 is still a failure');
+    for (const name of ['governance.patch', 'governance.transition', 'governance.rollback']) assert.equal(records.get(name)?.message, 'requires --mutate', name);
+    assert.ok(!stub.requests.some((r) => r.path.endsWith('/apply-source')));
+  } finally {
+    await stub.close();
+  }
 });

@@ -92,12 +92,13 @@ async function readOnlyChecks(ctx: RunContext, category: Category, kind: EntityI
   });
   await category.check('governance.patch_lifecycle_rejected', async (t: CheckHandle) => {
     if (!state) t.skip('state unknown');
-    const other = states.find((s) => s !== state) ?? 'archived';
-    const result = await ctx.request({ method: 'PATCH', path: asset, body: { lifecycle: { state: other } } });
+    // Without --mutate the request must be harmless even if the server wrongly accepts it (4.2 item 5).
+    const sent = ctx.options.mutate ? (states.find((s) => s !== state) ?? 'archived') : state;
+    const result = await ctx.request({ method: 'PATCH', path: asset, body: { lifecycle: { state: sent } } });
     if (result.status < 400 || result.status >= 500) t.fail(`expected a 4xx, got ${result.status}`);
     const after = await stateOf(ctx, t, asset);
     if (after !== state) t.fail(`the state changed from ${state} to ${after}`);
-    return `${result.status}, state still ${state}`;
+    return `${result.status} for lifecycle ${sent}, state still ${state}`;
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_BASE, error, runCategory, startStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
+import { DEMO_BASE, error, runOnStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
 import { runJobsChecks } from './jobs.js';
 
 const JOBS = '/api/jobs/v1alpha1/refresh';
@@ -37,14 +37,7 @@ function jobsServer(fault?: Fault) {
   };
 }
 
-async function run(fault?: Fault) {
-  const stub = await startStub(jobsServer(fault));
-  try {
-    return await runCategory(runJobsChecks, { serverUrl: stub.url, namespace: 'team-a', mutate: true, jobTimeoutMs: 5_000 });
-  } finally {
-    await stub.close();
-  }
-}
+const run = (fault?: Fault) => runOnStub(jobsServer(fault), runJobsChecks, { namespace: 'team-a', mutate: true, jobTimeoutMs: 5_000 });
 
 test('a jobs API that queues, rate-limits, completes and refuses to cancel a finished job passes every check', async () => {
   const records = await run();

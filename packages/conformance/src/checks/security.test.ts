@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_BASE, DEMO_LIST, error, runCategory, startStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
+import { DEMO_BASE, DEMO_LIST, error, runOnStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
 import { runSecurityChecks } from './security.js';
 
 const DENIED = 'mallory';
@@ -29,14 +29,7 @@ function securityServer(broken: Breakage) {
   };
 }
 
-async function run(broken: Breakage) {
-  const stub = await startStub(securityServer(broken));
-  try {
-    return await runCategory(runSecurityChecks, { serverUrl: stub.url, namespace: 'team-a', identity: { user: 'alice' }, deniedIdentity: { user: DENIED } });
-  } finally {
-    await stub.close();
-  }
-}
+const run = (broken: Breakage) => runOnStub(securityServer(broken), runSecurityChecks, { namespace: 'team-a', identity: { user: 'alice' }, deniedIdentity: { user: DENIED } });
 
 test('a server authorizing before validation and lookup passes every denied and allowed check', async () => {
   const records = await run({});
@@ -81,14 +74,9 @@ test('whoami echoing another user fails', async () => {
 });
 
 test('without denied or explicit identity the denied.* and allowed.* checks are skipped with the reason', async () => {
-  const stub = await startStub(securityServer({}));
-  try {
-    const records = await runCategory(runSecurityChecks, { serverUrl: stub.url, namespace: 'team-a' });
-    assert.equal(records.get('security.denied.self_review')?.status, 'skipped');
-    assert.match(records.get('security.denied.apply_source')?.message ?? '', /no denied identity/);
-    assert.match(records.get('security.allowed.refresh')?.message ?? '', /no explicit identity/);
-    assert.equal(records.get('security.whoami')?.status, 'passed');
-  } finally {
-    await stub.close();
-  }
+  const records = await runOnStub(securityServer({}), runSecurityChecks, { namespace: 'team-a' });
+  assert.equal(records.get('security.denied.self_review')?.status, 'skipped');
+  assert.match(records.get('security.denied.apply_source')?.message ?? '', /no denied identity/);
+  assert.match(records.get('security.allowed.refresh')?.message ?? '', /no explicit identity/);
+  assert.equal(records.get('security.whoami')?.status, 'passed');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_BASE, DEMO_LIST, error, runCategory, startStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
+import { DEMO_BASE, DEMO_LIST, error, runOnStub, type StubReply, type StubRequest } from '../testing/stubServer.js';
 import { runTenancyChecks } from './tenancy.js';
 
 const ISOLATION = ['sources', 'entities', 'audit', 'jobs', 'governance'].map((c) => `tenancy.isolation.${c}`);
@@ -61,14 +61,8 @@ function tenancyServer(options: { leaky?: boolean; requireNamespace?: boolean; q
   };
 }
 
-async function run(options: Parameters<typeof tenancyServer>[0], mutate = true) {
-  const stub = await startStub(tenancyServer(options));
-  try {
-    return await runCategory(runTenancyChecks, { serverUrl: stub.url, namespace: 'team-a', otherNamespace: 'team-b', mutate });
-  } finally {
-    await stub.close();
-  }
-}
+const run = (options: Parameters<typeof tenancyServer>[0], mutate = true) =>
+  runOnStub(tenancyServer(options), runTenancyChecks, { namespace: 'team-a', otherNamespace: 'team-b', mutate });
 
 test('an isolating namespace-mode server passes every tenancy check; single-mode checks are skipped', async () => {
   const records = await run({});
@@ -90,13 +84,9 @@ test('a list answering without a namespace fails tenancy.required; the header wi
 });
 
 test('single mode: namespace checks and isolation are not applicable', async () => {
-  const stub = await startStub((r) => (r.path === DEMO_LIST ? { status: 200, body: { items: [{ name: r.namespace ?? 'same' }] } } : undefined), 'single');
-  try {
-    const records = await runCategory(runTenancyChecks, { serverUrl: stub.url, mutate: true });
-    // The stub echoes the namespace header into the list, so ignoring it is not what it does.
-    assert.equal(records.get('tenancy.single.ignored')?.status, 'failed');
-    for (const name of ['tenancy.required', ...ISOLATION]) assert.equal(records.get(name)?.message, 'not applicable in single mode', name);
-  } finally {
-    await stub.close();
-  }
+  // The stub echoes the namespace header into the list: it does not ignore it.
+  const echoing = (r: StubRequest) => (r.path === DEMO_LIST ? { status: 200, body: { items: [{ name: r.namespace ?? 'same' }] } } : undefined);
+  const records = await runOnStub(echoing, runTenancyChecks, { mutate: true }, 'single');
+  assert.equal(records.get('tenancy.single.ignored')?.status, 'failed');
+  for (const name of ['tenancy.required', ...ISOLATION]) assert.equal(records.get(name)?.message, 'not applicable in single mode', name);
 });

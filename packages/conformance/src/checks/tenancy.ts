@@ -74,7 +74,11 @@ async function isolationChecks(ctx: RunContext, category: Category, ns: string, 
     const events = await readAll(ctx, t, AUDIT_EVENTS, 'events', other, 'audit events');
     const leaked = events.filter((e) => typeof e.requestId === 'string' && ours.has(e.requestId));
     if (leaked.length > 0) t.fail(`${other} shows events of ${leaked.map((e) => e.requestId).join(', ')}`);
-    return `${ours.size} request ids absent from ${events.length} events of ${other}`;
+    // One of this run's events, read by id from the other namespace, must be unknown there too.
+    const own = json(await ctx.request({ path: AUDIT_EVENTS, query: { requestId: [...ours].at(-1) } })).events;
+    const eventId = Array.isArray(own) && isObject(own[0]) ? String(own[0].id) : undefined;
+    if (eventId) expectEnvelope(t, await ctx.request({ path: `${AUDIT_EVENTS}/${encodeURIComponent(eventId)}`, namespace: other }), 404, 'not_found');
+    return `${ours.size} request ids absent from ${events.length} events of ${other}${eventId ? `; event ${eventId} is 404 there` : ''}`;
   });
 
   await category.check('tenancy.isolation.jobs', async (t: CheckHandle) => {

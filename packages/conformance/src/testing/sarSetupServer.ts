@@ -24,7 +24,8 @@ export const DENIED: Identity = { user: 'mallory' };
 /** catalog-view and catalog-approve in team-a; `catalog-reviewers` is the policy's allowed role. */
 export const REVIEWER: Identity = { user: 'bob', groups: ['catalog-reviewers'] };
 
-const POLICIES = `policies:
+/** One reviewer (group catalog-reviewers) gates draft → approved, so J's 202/approval path runs. */
+export const APPROVAL_POLICIES = `policies:
   - id: conformance-approval
     displayName: Conformance approval
     enabled: true
@@ -74,7 +75,7 @@ export async function startSarSetup(kind: TestDatabaseKind): Promise<SarSetup> {
         CATALOG_AUTHZ_MODE: 'sar',
         KUBECONFIG: kube.kubeconfigPath,
         CATALOG_AUDIT_LOG_DENIED: 'true',
-        ...governanceEnv({ policies: POLICIES }),
+        ...governanceEnv({ policies: APPROVAL_POLICIES }),
       },
     });
     return {

@@ -96,10 +96,20 @@ export async function startStub(handler: StubHandler, mode: 'single' | 'namespac
   return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** Runs one category against `url` (discovery first, as the runner does) and returns its records by name. */
-export async function runCategory(runner: CategoryRunner, options: Omit<ConformanceOptions, 'serverUrl'> & { serverUrl: string }): Promise<Map<string, TestRecord>> {
+/** Runs one category against `serverUrl` (discovery first, as the runner does) and returns its records by name. */
+export async function runCategory(runner: CategoryRunner, options: ConformanceOptions): Promise<Map<string, TestRecord>> {
   const run = new ConformanceRun(resolveOptions({ readyTimeoutMs: 2_000, timeoutMs: 2_000, ...options }));
   await startRun(run);
   await runner(run);
   return new Map(run.categories.flatMap((c) => c.toReport().tests).map((t) => [t.name, t]));
+}
+
+/** Starts a stub with `handler`, runs one category against it and stops it. */
+export async function runOnStub(handler: StubHandler, runner: CategoryRunner, options: Omit<ConformanceOptions, 'serverUrl'>, mode?: 'single' | 'namespace'): Promise<Map<string, TestRecord>> {
+  const stub = await startStub(handler, mode);
+  try {
+    return await runCategory(runner, { ...options, serverUrl: stub.url });
+  } finally {
+    await stub.close();
+  }
 }
