@@ -80,6 +80,19 @@ async function entityListed(run: ConformanceRun, listPath: string, name: string)
   return items.some((i) => isRecord(i) && i.name === name);
 }
 
+/** A broken fixture is refused whole: nothing of it reaches the sources list (needs no fixture). */
+async function invalidApplyCheck(run: ConformanceRun, category: Category, p: string, api: SourceApi): Promise<void> {
+  await category.check(`${p}.apply.invalid`, async (t) => {
+    const before = await api.ids();
+    const result = await api.apply({ id: `${run.prefix}-invalid`, name: 'Conformance invalid', type: 'yaml', properties: { content: ':\n  - [' } });
+    expectEnvelope(t, result, 422);
+    const layers = isRecord(result.body) && Array.isArray(result.body.layerResults) ? result.body.layerResults : [];
+    if (!layers.some((l) => isRecord(l) && l.layer === 'yaml_parse' && l.valid === false)) t.fail('no failed yaml_parse layer in layerResults');
+    const after = await api.ids();
+    if (JSON.stringify(before) !== JSON.stringify(after)) t.fail(`the sources list changed: ${before.join(',')} → ${after.join(',')}`);
+  });
+}
+
 async function mutatingChecks(run: ConformanceRun, category: Category, p: string, api: SourceApi, fixture: Fixture, listPath: string): Promise<void> {
   const id = String(fixture.source.id);
   const name = fixture.entityName;
@@ -95,15 +108,6 @@ async function mutatingChecks(run: ConformanceRun, category: Category, p: string
   await category.check(`${p}.apply.visible`, async (t) => {
     if (!applied) t.skip('apply failed');
     if (!(await visible(true))) t.fail(`entity ${name} not listed within ${VISIBLE_MS / 1000} s`);
-  });
-  await category.check(`${p}.apply.invalid`, async (t) => {
-    const before = await api.ids();
-    const result = await api.apply({ id: `${run.prefix}-invalid`, name: 'Conformance invalid', type: 'yaml', properties: { content: ':\n  - [' } });
-    expectEnvelope(t, result, 422);
-    const layers = isRecord(result.body) && Array.isArray(result.body.layerResults) ? result.body.layerResults : [];
-    if (!layers.some((l) => isRecord(l) && l.layer === 'yaml_parse' && l.valid === false)) t.fail('no failed yaml_parse layer in layerResults');
-    const after = await api.ids();
-    if (JSON.stringify(before) !== JSON.stringify(after)) t.fail(`the sources list changed: ${before.join(',')} → ${after.join(',')}`);
   });
   for (const [check, enabled] of [
     ['disable', false],
@@ -193,16 +197,18 @@ export async function runSourcesChecks(run: ConformanceRun, plugin: string): Pro
     category.skipAll('requires --mutate', names);
     return;
   }
+  await invalidApplyCheck(run, category, p, api);
+  const fixtureNames = names.filter((n) => n !== `${p}.apply.invalid`);
   let fixture: Fixture | null;
   try {
     fixture = await run.fixture(plugin);
   } catch (error) {
-    for (const name of names) await category.check(name, (t) => t.fail(error instanceof Error ? error.message : String(error)));
+    for (const name of fixtureNames) await category.check(name, (t) => t.fail(error instanceof Error ? error.message : String(error)));
     return;
   }
   const listPath = entitiesOf(capabilities).find((e) => e.kind === fixture?.kind)?.endpoints?.list;
   if (!fixture || !listPath) {
-    category.skipAll(noFixtureMessage(plugin), names);
+    category.skipAll(noFixtureMessage(plugin), fixtureNames);
     return;
   }
   await mutatingChecks(run, category, p, api, fixture, listPath);
