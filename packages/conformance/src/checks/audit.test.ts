@@ -5,14 +5,14 @@ import type { RunContext } from '../run/RunContext.js';
 import { runAuditChecks } from './audit.js';
 
 const DENIED = 'mallory';
-type Fault = 'duplicate' | 'denied-as-failure' | 'foreign-namespace' | 'repeating-pages';
+type Fault = 'duplicate' | 'denied-as-failure' | 'denied-unrecorded' | 'foreign-namespace' | 'repeating-pages';
 
 /** A server auditing every write once (outcome from the status), listing newest first with offset tokens, unless `fault`. */
 function auditServer(fault?: Fault) {
   const events: Record<string, unknown>[] = [];
   const audit = (r: StubRequest, reply: StubReply): StubReply => {
     const outcome = reply.status === 403 && fault !== 'denied-as-failure' ? 'denied' : reply.status < 300 ? 'success' : 'failure';
-    const copies = fault === 'duplicate' ? 2 : 1;
+    const copies = fault === 'duplicate' ? 2 : fault === 'denied-unrecorded' && reply.status === 403 ? 0 : 1;
     for (let i = 0; i < copies; i++) {
       events.unshift({
         id: `ev-${events.length}`, namespace: fault === 'foreign-namespace' && events.length === 0 ? 'team-z' : r.namespace, eventType: 'management',
@@ -67,6 +67,12 @@ test('a refused write audited as failure fails denied_outcome, naming CATALOG_AU
   assert.equal(records.get('audit.denied_outcome')?.status, 'failed');
   assert.match(records.get('audit.denied_outcome')?.message ?? '', /CATALOG_AUDIT_LOG_DENIED=false/);
   assert.match(records.get('audit.one_event_per_request')?.message ?? '', /outcome failure/);
+});
+
+test('a refused write without event (CATALOG_AUDIT_LOG_DENIED=false) fails both write checks, with the hint', async () => {
+  const records = await run('denied-unrecorded');
+  assert.match(records.get('audit.one_event_per_request')?.message ?? '', /no event \(CATALOG_AUDIT_LOG_DENIED=false would explain it\)/);
+  assert.match(records.get('audit.denied_outcome')?.message ?? '', /no event .*CATALOG_AUDIT_LOG_DENIED=false/);
 });
 
 test('an event of another namespace fails namespace_scoped; repeated pages fail pagination', async () => {

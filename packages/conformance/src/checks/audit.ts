@@ -27,6 +27,7 @@ async function eventsOf(ctx: RunContext, t: CheckHandle, requestId: string, name
 async function mutationProblem(ctx: RunContext, t: CheckHandle, m: MutationRecord): Promise<string | undefined> {
   const events = await eventsOf(ctx, t, m.requestId, m.namespace);
   const what = `${m.method} ${m.path} (${m.requestId}, ${m.status})`;
+  if (events.length === 0 && m.status === 403) return `${what}: no event (CATALOG_AUDIT_LOG_DENIED=false would explain it)`;
   if (events.length !== 1) return `${what}: ${events.length} events`;
   const [event] = events;
   if (!expectedOutcomes(m.status).includes(event.outcome)) return `${what}: outcome ${event.outcome}`;
