@@ -59,12 +59,16 @@ describeEachDatabase('conformance run (b): namespace mode, two namespaces, sar a
   test('the identities were exercised: denied writes refused and audited, the approval decided by the reviewer', async () => {
     const passed = (name: string) => report.categories.some((c) => c.tests.some((t) => t.name === name && t.status === 'passed'));
     for (const name of ['security.denied.apply_source', 'audit.denied_outcome', 'governance.self_approval', 'governance.approval', 'tenancy.isolation.entities']) assert.ok(passed(name), name);
-    // Nothing of the run is left in either tenant (the core's cleanup).
+    const governance = report.categories.flatMap((c) => c.tests).find((t) => t.name === 'tenancy.isolation.governance');
+    assert.match(governance?.message ?? '', /once applied there too/, 'the same entity existed in team-b with its own record');
+    // Nothing of the run is left in either tenant (the core's cleanup), team-b's fixture source included.
     for (const namespace of ['team-a', 'team-b']) {
-      const sources = await fetch(`${setup.url}/api/mcp_catalog/v1alpha1/management/sources?namespace=${namespace}`, { headers: { 'x-remote-user': 'ops-admin' } });
-      assert.equal(sources.status, 200);
-      const ids = ((await sources.json()) as { sources: { id: string }[] }).sources.map((s) => s.id);
-      assert.ok(!ids.some((id) => id.startsWith('conformance-')), ids.join(', '));
+      for (const plugin of SAR_SETUP_PLUGINS) {
+        const sources = await fetch(`${setup.url}/api/${plugin}_catalog/v1alpha1/management/sources?namespace=${namespace}`, { headers: { 'x-remote-user': 'ops-admin' } });
+        assert.equal(sources.status, 200);
+        const ids = ((await sources.json()) as { sources: { id: string }[] }).sources.map((s) => s.id);
+        assert.deepEqual(ids, [`${namespace}-${plugin}`], `${namespace} ${plugin}`);
+      }
     }
   });
 });

@@ -103,11 +103,13 @@ async function isolationChecks(ctx: RunContext, category: Category, ns: string, 
     const owner = { principal: runPrefix };
     const patch = await ctx.request({ method: 'PATCH', path: asset, body: { owner } });
     expectStatus(t, patch, 200);
-    const seen = await ctx.request({ path: asset, namespace: other });
-    if (seen.status === 404) return `${asset} is 404 in ${other}`;
-    const record = readable(t, seen, other, 'governance');
+    const absent = await ctx.request({ path: asset, namespace: other });
+    expectEnvelope(t, absent, 404, 'not_found');
+    // The same entity in the other namespace (where the identity may write) must carry its own, default record.
+    if ((await applyFixture(ctx, plugin, fixture.source, other)).status !== 200) return `${asset} is 404 in ${other}`;
+    const record = readable(t, await ctx.request({ path: asset, namespace: other }), other, 'governance');
     if (JSON.stringify(record.governance?.owner ?? null).includes(runPrefix)) t.fail(`the owner set in ${ns} is visible in ${other}`);
-    return `the change in ${ns} is not visible in ${other}`;
+    return `404 in ${other}; once applied there too, its record does not show the change made in ${ns}`;
   });
   if (jobId) ctx.shared.set('jobIds', [...((ctx.shared.get('jobIds') as string[] | undefined) ?? []), jobId]);
 }
