@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { error, startStub, type StubServer } from '../testing/stubServer.js';
 import { runCli } from './runCli.js';
-
-/** A stand-in server: ready, one plugin, and a 404 envelope for everything else. */
-function fakeServer(plugins: unknown): Promise<Server> {
-  const server = createServer((request, response) => {
-    const json = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
-    };
-    if (request.url === '/readyz') json(200, { status: 'ready' });
-    else if (request.url === '/api/plugins') json(200, { plugins, count: Array.isArray(plugins) ? plugins.length : 0 });
-    else json(404, { error: 'not_found', message: 'no such route' });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-function urlOf(server: Server): string {
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
   let stdout = '';
@@ -33,22 +14,23 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe('catalog-conformance exit codes (07 §4.5)', () => {
-  let server: Server;
-  let empty: Server;
+  // `server` serves plugin demo without its capabilities document, so demo.capabilities.fetch fails.
+  let server: StubServer;
+  let empty: StubServer;
   let closedUrl: string;
   let dir: string;
 
   before(async () => {
-    server = await fakeServer([{ name: 'demo', basePath: '/api/demo_catalog/v1alpha1' }]);
-    empty = await fakeServer([]);
-    const probe = await fakeServer([]);
-    closedUrl = urlOf(probe);
-    await new Promise((resolve) => probe.close(resolve));
+    server = await startStub((r) => (r.path === '/api/plugins/demo/capabilities' ? error(404, 'not_found') : undefined), 'single');
+    empty = await startStub((r) => (r.path === '/api/plugins' ? { status: 200, body: { plugins: [], count: 0 } } : undefined), 'single');
+    const probe = await startStub(() => undefined);
+    closedUrl = probe.url;
+    await probe.close();
     dir = mkdtempSync(join(tmpdir(), 'conformance-cli-'));
   });
   after(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await new Promise((resolve) => empty.close(resolve));
+    await server.close();
+    await empty.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -76,7 +58,7 @@ describe('catalog-conformance exit codes (07 §4.5)', () => {
   });
 
   test('a server without plugins exits 2', async () => {
-    const result = await cli(['--server', urlOf(empty), '--format', 'json']);
+    const result = await cli(['--server', empty.url, '--format', 'json']);
     assert.equal(result.code, 2);
     const report = JSON.parse(result.stdout);
     assert.deepEqual(report.fatal, { exitCode: 2, message: 'the server has no plugins' });
@@ -84,14 +66,14 @@ describe('catalog-conformance exit codes (07 §4.5)', () => {
   });
 
   test('an unknown --plugin exits 3', async () => {
-    const result = await cli(['--server', urlOf(server), '--plugin', 'nope']);
+    const result = await cli(['--server', server.url, '--plugin', 'nope']);
     assert.equal(result.code, 3);
     assert.match(result.stderr, /plugin "nope" not found \(server has demo\)/);
   });
 
   test('a failing check exits 4 and --report writes the two-space JSON report', async () => {
     const file = join(dir, 'report.json');
-    const result = await cli(['--server', urlOf(server), '--plugin', 'demo', '--token', 'secret-token', '--report', file, '--skip', 'F,security']);
+    const result = await cli(['--server', server.url, '--plugin', 'demo', '--token', 'secret-token', '--report', file, '--skip', 'F,security']);
     assert.equal(result.code, 4);
     const text = readFileSync(file, 'utf8');
     const report = JSON.parse(text);
