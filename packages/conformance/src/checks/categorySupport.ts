@@ -23,7 +23,7 @@ export function missingName(ctx: RunContext): string {
   return `conformance-missing-${ctx.runId}`;
 }
 
-/** Fails on a 403 (and on 401 or a 2xx, which a request meant to fail after authorization must not get); passes the expected 4xx. */
+/** For a caller that is allowed: fails on 401/403 (refused) and on any status but `expected` (what the request gets once authorized). */
 export function expectAuthorizedFailure(t: CheckHandle, result: HttpResult, expected: number[]): string {
   if (result.status === 403 || result.status === 401) t.fail(`refused: ${result.status} ${describeBody(result)}`);
   if (!expected.includes(result.status)) t.fail(`expected ${expected.join(' or ')}, got ${result.status}: ${describeBody(result)}`);
@@ -91,7 +91,7 @@ export function entityPath(kind: EntityInfo, name: string): string {
   return kind.get.replace('{name}', encodeURIComponent(name));
 }
 
-/** Applies a fixture source (refreshed synchronously); the failure message when it did not work. */
+/** Applies a fixture source with `refreshAfterApply: true`, in `namespace` when given (else the run's). */
 export async function applyFixture(ctx: RunContext, plugin: PluginSummary, source: Json, namespace?: string): Promise<HttpResult> {
   return ctx.request({
     method: 'POST',
