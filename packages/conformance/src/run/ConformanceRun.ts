@@ -15,6 +15,8 @@ export class ConformanceRun implements RunContext {
   namespace: string | null = null;
   otherNamespace: string | null = null;
   plugins: PluginSummary[] = [];
+  /** Every plugin of the server, also those --plugin filters out (targets of references). */
+  serverPlugins: PluginSummary[] = [];
   readonly shared = new Map<string, unknown>();
   readonly client: HttpClient;
   readonly categories: CategoryRecorder[] = [];
@@ -48,7 +50,7 @@ export class ConformanceRun implements RunContext {
   }
 
   plugin(name: string): PluginSummary | undefined {
-    return this.plugins.find((p) => p.name === name);
+    return this.serverPlugins.find((p) => p.name === name);
   }
 
   /** GET /api/plugins/<P>/capabilities, fetched once per run. */

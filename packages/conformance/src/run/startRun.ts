@@ -73,6 +73,7 @@ async function loadPlugins(run: ConformanceRun): Promise<void> {
   if (wanted !== undefined && !plugins.some((p) => p.name === wanted)) {
     throw new FatalCondition(3, 'server.plugins.selected', `plugin "${wanted}" not found (server has ${plugins.map((p) => p.name).join(', ')})`);
   }
+  run.serverPlugins = plugins;
   run.plugins = wanted === undefined ? plugins : plugins.filter((p) => p.name === wanted);
 }
 
