@@ -254,6 +254,14 @@ describeEachDatabase('model catalog API', (kind) => {
     const byProvider = await list('orderBy=provider.string_value&source=lab-b&sortOrder=DESC');
     // Ties (the three "Beta" models) by id, ascending in both directions.
     assert.deepEqual(byProvider, ['beta/echo-embed', 'beta/eps', 'beta/no-hardware', 'acme/wave-8b']);
+    // The sortable columns of the capabilities document are orderBy values too (07 §4.3 B).
+    for (const column of ['provider', 'license', 'sourceId']) {
+      const values = async (sortOrder: string) => (json(await get(`${BASE}/models?pageSize=100&orderBy=${column}&sortOrder=${sortOrder}`)).items as Json[]).map((m) => m[column]).filter((v) => v !== undefined);
+      const ascending = await values('ASC');
+      assert.ok(ascending.length > 1, column);
+      assert.deepEqual(ascending, [...ascending].sort(), column);
+      assert.deepEqual(await values('DESC'), [...ascending].reverse(), column);
+    }
   });
 
   test('paging with pageSize=3 visits every model once under every orderBy (§16.11)', async () => {

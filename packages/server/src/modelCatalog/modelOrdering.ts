@@ -29,11 +29,13 @@ export function artifactSortField(property: string, suffix: SortSuffix): Resolve
 /**
  * The `orderBy` values of `GET /models` beyond the generic ones (spec 03 §5.3): `ACCURACY`, model
  * values with a type suffix, and per-model aggregates of an artifact property over the artifacts
- * satisfying the top-level artifact conditions. Anything else is a 400.
+ * satisfying the top-level artifact conditions. The kind's sortable columns (`provider`, `license`,
+ * `sourceId`) are ordered like on every other catalog, since the capabilities document advertises
+ * them to UIs as `orderBy` values (01 §8.3, 07 §4.3 B). Anything else is a 400.
  */
-export function modelOrdering(namespace: string, modelFields: FieldMap, context: FieldSqlContext) {
+export function modelOrdering(namespace: string, modelFields: FieldMap, context: FieldSqlContext, sortableColumns: ReadonlySet<string>) {
   return (orderBy: string, descending: boolean, filterQuery: string | undefined): { ordering: Ordering; from?: RawBuilder<unknown> } | undefined => {
-    if (GENERIC_NAMES.has(orderBy)) return undefined;
+    if (GENERIC_NAMES.has(orderBy) || sortableColumns.has(orderBy)) return undefined;
     const unsupported = () => new BadRequestError(`unsupported orderBy "${orderBy}"`);
     const value = orderBy === 'ACCURACY' ? 'artifacts.overall_average.double_value' : orderBy;
     const match = SUFFIXED.exec(value);

@@ -100,6 +100,7 @@ export function registerModelRoutes(app: FastifyInstance, plugin: RegisteredPlug
   const defaultState = deps.governance.defaultState;
   const context = { defaultLifecycleState: defaultState };
   const modelFields = fieldMapFor(kind);
+  const sortableColumns = new Set(kind.fields.columns.filter((c) => c.sortable).map((c) => c.name));
   const config = (verb: 'list' | 'get', resource: 'assets' | 'catalogsources' = 'assets') => ({
     authz: { resource, verb }, plugin: plugin.name, legacyErrorCode: true,
   });
@@ -118,7 +119,7 @@ export function registerModelRoutes(app: FastifyInstance, plugin: RegisteredPlug
     counts: { cache: deps.countCache, version: deps.versions.get(namespace, plugin.name) },
     extension: {
       compileFilter: (filterQuery) => compileModelFilter(filterQuery, namespace, modelFields, context),
-      ordering: modelOrdering(namespace, modelFields, context),
+      ordering: modelOrdering(namespace, modelFields, context, sortableColumns),
       defaultPageSize: 10,
     },
   });
