@@ -9,17 +9,9 @@ import { describeEachDatabase } from '../../server/src/testing/databases.js';
 import { governanceEnv } from '../../server/src/testing/governanceClient.js';
 import { startTestServer, type TestServer } from '../../server/src/testing/testServer.js';
 import { runConformance, type ConformanceReport } from './index.js';
+import { APPROVAL_POLICIES } from './testing/sarSetupServer.js';
 
 const PLUGINS = ['agents', 'guardrails', 'knowledge', 'mcp', 'model', 'policies', 'prompts', 'skills'];
-
-const POLICIES = `policies:
-  - id: conformance-approval
-    displayName: Conformance approval
-    enabled: true
-    selector: {transitions: [{from: draft, to: approved}]}
-    gate: {requiredCount: 1, allowedRoles: [catalog-reviewers], denyOnFirst: true}
-    expiryHours: 24
-`;
 
 // The model samples carry a top-level `source:` next to `models:`, so 07 §4.2 item 7 derives no
 // fixture from them; this is the --fixture a model catalog operator would pass.
@@ -60,7 +52,7 @@ describeEachDatabase('conformance run (a): single tenancy, authz none', (kind) =
   let report: ConformanceReport;
 
   before(async () => {
-    server = await startTestServer({ kind, args: ['--config-store=db'], env: governanceEnv({ policies: POLICIES }) });
+    server = await startTestServer({ kind, args: ['--config-store=db'], env: governanceEnv({ policies: APPROVAL_POLICIES }) });
     report = await runConformance({
       serverUrl: server.server.url,
       mutate: true,

@@ -10,7 +10,7 @@ import { governanceEnv } from '../../../server/src/testing/governanceClient.js';
 import { startTestServer, type TestServer } from '../../../server/src/testing/testServer.js';
 import type { Identity } from '../run/RunContext.js';
 
-/** Plugins served: one without and one with cross-catalog references is not needed; two keep the run short. */
+/** Two plugins keep the run short; run (a) covers all eight. */
 export const SAR_SETUP_PLUGINS = ['mcp', 'prompts'];
 
 /**
@@ -24,7 +24,7 @@ export const DENIED: Identity = { user: 'mallory' };
 /** catalog-view and catalog-approve in team-a; `catalog-reviewers` is the policy's allowed role. */
 export const REVIEWER: Identity = { user: 'bob', groups: ['catalog-reviewers'] };
 
-/** One reviewer (group catalog-reviewers) gates draft → approved, so J's 202/approval path runs. */
+/** One reviewer (group catalog-reviewers) gates draft → approved, so J's 202/approval path runs (both in-repo runs use it). */
 export const APPROVAL_POLICIES = `policies:
   - id: conformance-approval
     displayName: Conformance approval
