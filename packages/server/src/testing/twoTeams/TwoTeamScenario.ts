@@ -293,7 +293,7 @@ export class TwoTeamScenario {
     }
     const tagged = entityName(team, 'mcp', Math.floor(random() * this.options.perPlugin));
     await this.client.expect(caller, 'POST', `${MCP}/management/entities/${tagged}:action`, 200, { body: { action: 'tag', params: { tags: [`${team.token}-tag-${revision}`] } }, category: 'write' });
-    await this.client.expect(caller, 'GET', `${MCP}/management/sources`, 200, { category: 'list' });
+    await this.client.expect(caller, 'GET', `${MCP}/management/sources?includeContent=false`, 200, { category: 'list' });
     await this.client.expect(caller, 'GET', `${MCP}/management/sources/${scratchSourceId(team)}/revisions`, 200, { category: 'get' });
   }
 
