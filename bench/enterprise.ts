@@ -7,7 +7,8 @@
  * `--users` virtual users (default 20) for `--duration` seconds (default 60), refresh jobs running
  * throughout. Reports p50/p95/p99 of list/get and of discovery against the targets (p95 ≤ 300 ms and
  * ≤ 150 ms), the 5xx count, jobs completed and every violation of the scenario's checks; exits 1 on a
- * 5xx or a violation. Options also: --think <ms> (mean pause between a user's operations, default 100).
+ * 5xx or a violation. Options also: --think <ms> (mean pause between a user's operations, default 100),
+ * --warmup <s> (the same load before the measured duration, not measured; default 10).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
       replicas: { type: 'string', default: '2' },
       users: { type: 'string', default: '20' },
       think: { type: 'string', default: '100' },
+      warmup: { type: 'string', default: '10' },
     },
   });
   const perPlugin = Number(values.entities);
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     const replicas = await startReplicas(Number(values.replicas), ['--config-store=db', '--db-type=postgres', `--db-dsn=${databaseUrl}`], env);
     try {
       const scenario = new TwoTeamScenario({
-        urls: replicas.map((r) => r.url), perPlugin, durationSeconds: Number(values.duration), users: Number(values.users), thinkTimeMs: Number(values.think),
+        urls: replicas.map((r) => r.url), perPlugin, durationSeconds: Number(values.duration), warmupSeconds: Number(values.warmup), users: Number(values.users), thinkTimeMs: Number(values.think),
       });
       const loadBegan = performance.now();
       await scenario.load(sources);
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
       ]);
       console.log(JSON.stringify({
         teams: 2, plugins: 5, perPlugin, entities: 2 * 5 * perPlugin, replicas: replicas.length, users: Number(values.users), thinkTimeMs: Number(values.think),
-        durationSeconds: Number(values.duration), readySeconds: Math.max(...replicas.map((r) => r.readySeconds)), loadSeconds,
+        durationSeconds: Number(values.duration), warmupSeconds: Number(values.warmup), readySeconds: Math.max(...replicas.map((r) => r.readySeconds)), loadSeconds,
         ...report,
       }, null, 2));
       const violations = Object.values(report.violationCounts).reduce((a, b) => a + b, 0);

@@ -21,6 +21,8 @@ export interface ScenarioOptions {
   /** Entities per plugin and team, as written by writeTeamDataset. */
   perPlugin: number;
   durationSeconds: number;
+  /** Seconds of the same load before the measured `durationSeconds`, whose latencies and statuses are discarded (default 0). */
+  warmupSeconds?: number;
   /** Virtual users, split evenly between the teams (default 20). */
   users?: number;
   /** Mean pause of a user between two operations (default 100 ms; each pause is 0.5–1.5 times it). */
@@ -152,7 +154,9 @@ export class TwoTeamScenario {
 
   async run(): Promise<ScenarioReport> {
     const users = this.options.users ?? 20;
-    this.deadline = Date.now() + this.options.durationSeconds * 1000;
+    const warmupMs = (this.options.warmupSeconds ?? 0) * 1000;
+    this.deadline = Date.now() + warmupMs + this.options.durationSeconds * 1000;
+    const warmedUp = setTimeout(() => this.client.resetFigures(), warmupMs);
     const governors = new Map<Team, number>();
     await Promise.all(Array.from({ length: users }, (_, i) => {
       const team = TEAMS[i % 2];
@@ -163,6 +167,7 @@ export class TwoTeamScenario {
       governors.set(team, index + 1);
       return this.loop(role, team, random, index);
     }));
+    clearTimeout(warmedUp);
     // Figures of the load itself, before the checks below add their own requests.
     const load = this.loadFigures();
     const audited = await this.checkAuditTrail();
