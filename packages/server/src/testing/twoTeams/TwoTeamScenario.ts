@@ -156,7 +156,7 @@ export class TwoTeamScenario {
     const users = this.options.users ?? 20;
     const warmupMs = (this.options.warmupSeconds ?? 0) * 1000;
     this.deadline = Date.now() + warmupMs + this.options.durationSeconds * 1000;
-    const warmedUp = setTimeout(() => this.client.resetFigures(), warmupMs);
+    const warmedUp = warmupMs > 0 ? setTimeout(() => this.client.resetFigures(), warmupMs) : undefined;
     const governors = new Map<Team, number>();
     await Promise.all(Array.from({ length: users }, (_, i) => {
       const team = TEAMS[i % 2];
