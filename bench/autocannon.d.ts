@@ -9,7 +9,7 @@ declare module 'autocannon' {
   interface Request { method?: string; path?: string; headers?: Record<string, string> }
   function autocannon(options: {
     url: string; connections: number; duration: number; headers?: Record<string, string>;
-    requests?: { setupRequest?: (request: Request) => Request }[];
+    requests?: (Request & { setupRequest?: (request: Request) => Request })[];
   }): Instance;
   export default autocannon;
 }

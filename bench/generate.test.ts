@@ -12,6 +12,7 @@ import agentsPlugin from '@catalog/plugin-agents';
 import guardrailsPlugin from '@catalog/plugin-guardrails';
 import knowledgePlugin from '@catalog/plugin-knowledge';
 import mcpPlugin from '@catalog/plugin-mcp';
+import modelPlugin from '@catalog/plugin-model';
 import policiesPlugin from '@catalog/plugin-policies';
 import promptsPlugin, { renderPromptTemplate, type PromptFormat } from '@catalog/plugin-prompts';
 import skillsPlugin from '@catalog/plugin-skills';
@@ -38,6 +39,7 @@ import {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAX_BYTES = 10 * 1024 * 1024;
 const DECLARATIONS: Record<GeneratedPlugin, PluginDeclaration> = {
+  model: modelPlugin,
   mcp: mcpPlugin,
   knowledge: knowledgePlugin,
   prompts: promptsPlugin,
@@ -261,6 +263,18 @@ describe('bench:generate at 200 entities per plugin, two namespaces, seed 7', ()
     }
   });
 
+  test('model documents name their catalog in source (spec 03 §4.1) and hold models with valid artifacts', () => {
+    const text = readFileSync(join(out, 'bench-1/model/models.yaml'), 'utf8');
+    assert.equal((parse(text) as Doc).source, 'Generated Models of bench-1');
+    const models = loaded.get('bench-1')!.get('model')!;
+    const artifacts = models.flatMap(({ doc }) => (doc.artifacts as { artifactType: string; metricsType?: string }[] | undefined) ?? []);
+    assert.ok(models.some(({ doc }) => doc.artifacts === undefined), 'some models have no artifacts');
+    for (const type of ['model-artifact', 'performance-metrics', 'accuracy-metrics']) {
+      assert.ok(artifacts.some((a) => a.artifactType === type || a.metricsType === type), type);
+    }
+    for (const { name } of models) assert.match(name, /^[a-z]+\/[a-z]+-[a-z]+-\d+$/);
+  });
+
   test('the same seed gives byte-identical output, another seed different output', () => {
     const again = mkdtempSync(join(tmpdir(), 'bench-generate-again-'));
     try {
@@ -342,13 +356,13 @@ describe('bench:generate options', () => {
     assert.equal(alone.get('bench-1/policies/policies.yaml'), all.get('bench-1/policies/policies.yaml'));
   });
 
-  test('defaults, and refusals of model, unknown plugins and bad values', () => {
+  test('defaults, and refusals of unknown plugins and bad values', () => {
     assert.deepEqual(parseOptions([]), {
       plugins: [...GENERATED_PLUGINS], perPlugin: 10000, namespaces: 1, seed: 1, out: 'out', filesPerSource: 'auto', format: 'yaml', help: false,
     });
     assert.deepEqual(parseOptions(['--plugins', ' skills , mcp,skills']).plugins, ['skills', 'mcp']);
     assert.equal(parseOptions(['--files-per-source', '4']).filesPerSource, 4);
-    assert.throws(() => parseOptions(['--plugins', 'model']), { name: 'UsageError', message: 'no generator for model yet' });
+    assert.deepEqual(parseOptions(['--plugins', 'model']).plugins, ['model']);
     assert.throws(() => parseOptions(['--plugins', 'mcp,models']), /unknown plugin "models"/);
     for (const argv of [['--per-plugin', '-1'], ['--per-plugin', '1e3'], ['--namespaces', '0'], ['--seed', 'x'], ['--format', 'xml'],
       ['--files-per-source', '0'], ['--per-plugin', '2', '--files-per-source', '3'], ['--plugins', ','], ['--bogus'], ['extra']]) {
@@ -363,7 +377,7 @@ describe('bench:generate options', () => {
     assert.equal(digest(10000, 1), '5996e61b3723b74af3b8f2b06456e1b057b8b54dfd76abea2e633258120e38fa');
   });
 
-  test('the npm script entry point writes the dataset and refuses model with exit code 2', () => {
+  test('the npm script entry point writes the dataset and refuses an unknown plugin with exit code 2', () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-generate-cli-'));
     const run = (...args: string[]) =>
       spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), '--conditions=source', 'generate.ts', ...args], {
@@ -375,12 +389,12 @@ describe('bench:generate options', () => {
       assert.equal(ok.status, 0, ok.stderr);
       assert.match(ok.stdout, /^wrote 10 entities /);
       assert.deepEqual(filesUnder(out), ['bench-1/mcp/mcpservers.yaml', 'bench-1/skills/skills.yaml', 'sources-bench-1.yaml', 'sources.yaml']);
-      const refused = run('--plugins', 'model', '--out', out);
+      const refused = run('--plugins', 'models', '--out', out);
       assert.equal(refused.status, 2);
-      assert.match(refused.stderr, /no generator for model yet/);
+      assert.match(refused.stderr, /unknown plugin "models"/);
       const help = run('--help');
       assert.equal(help.status, 0);
-      assert.match(help.stdout, /default: every plugin with a generator/);
+      assert.match(help.stdout, /default: all eight: model,mcp,/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

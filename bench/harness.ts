@@ -73,6 +73,28 @@ export async function load(url: string, duration: number, headers: Record<string
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), rps: Math.round(result.requests.average), non2xx: result.non2xx, requests: latencies.length };
 }
 
+export interface Replica {
+  url: string;
+  /** Seconds from spawn until `/readyz` answered 200. */
+  readySeconds: number;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts `count` processes of the built server with `args` and `env` (plus PATH, info logging and a
+ * POD_NAME of their own, which is each replica's identity), all at once, and waits until every one is ready.
+ */
+export async function startReplicas(count: number, args: string[], env: NodeJS.ProcessEnv): Promise<Replica[]> {
+  return Promise.all(Array.from({ length: count }, async (_, i) => {
+    const began = performance.now();
+    const server = await startProcess(process.execPath, [`${ROOT}packages/server/dist/main.js`, '--listen=127.0.0.1:0', ...args], {
+      PATH: process.env.PATH, CATALOG_LOG_LEVEL: 'info', POD_NAME: `replica-${i + 1}`, ...env,
+    });
+    const readySeconds = Math.round((await waitReady(server.url, began)) / 100) / 10;
+    return { url: server.url, readySeconds, stop: () => stop(server.child) };
+  }));
+}
+
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { migrateDatabase, openDatabase } from '../packages/server/src/db/openDatabase.js';
 import { GENERATED_PLUGINS, namespaceNames, writeDataset } from './generate.js';
-import { createBenchDatabase, ROOT, startProcess, stop, waitReady } from './harness.js';
+import { createBenchDatabase, startReplicas } from './harness.js';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const MCP = '/api/mcp_catalog/v1alpha1';
@@ -62,14 +62,8 @@ async function main(): Promise<void> {
   try {
     const written = writeDataset(dir, { plugins: GENERATED_PLUGINS, perPlugin, seed: 1, namespaces: 2, filesPerSource: 'auto', format: 'yaml' });
     await seedConfig(databaseUrl, dir, namespaces);
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH, CATALOG_LOG_LEVEL: 'info', CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: namespaces.join(','),
-      CATALOG_REFRESH_RATE_LIMIT_SECONDS: '0',
-    };
-    const args = [join(ROOT, 'packages/server/dist/main.js'), '--listen=127.0.0.1:0', `--sources=${join(dir, 'sources.yaml')}`, '--config-store=db', '--db-type=postgres', `--db-dsn=${databaseUrl}`];
-    const began = performance.now();
-    const server = await startProcess(process.execPath, args, env);
-    const readyMs = await waitReady(server.url, began);
+    const env = { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: namespaces.join(','), CATALOG_REFRESH_RATE_LIMIT_SECONDS: '0' };
+    const [server] = await startReplicas(1, [`--sources=${join(dir, 'sources.yaml')}`, '--config-store=db', '--db-type=postgres', `--db-dsn=${databaseUrl}`], env);
     try {
       for (const namespace of namespaces) {
         const listed = (await (await fetch(`${server.url}${MCP}/mcpservers?pageSize=1`, { headers: { 'x-namespace': namespace } })).json()) as { totalSize: number };
@@ -98,12 +92,12 @@ async function main(): Promise<void> {
       const fiveXx = [...statuses].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
       console.log(JSON.stringify({
         entities: written.entries, namespaces: namespaces.length, plugins: GENERATED_PLUGINS.length, perPlugin,
-        readySeconds: Math.round(readyMs / 100) / 10, requests: latencies.length,
+        readySeconds: server.readySeconds, requests: latencies.length,
         p50: at(0.5), p95: at(0.95), p99: at(0.99), statuses: Object.fromEntries(statuses), fiveXx, refreshJobs: refresh.jobs, refreshJobsFailed: refresh.failed,
       }, null, 2));
       if (fiveXx > 0) process.exitCode = 1;
     } finally {
-      await stop(server.child);
+      await server.stop();
     }
   } finally {
     await drop();

@@ -1,8 +1,8 @@
 import { NamePicker, Random, Zipf } from './random.js';
 import { ACTIONS, LICENSES, TextKit, TOPICS, type Topic } from './text.js';
 
-/** The plugins the generator can fill, in the order of spec 02 §1.8 (model has no generator yet). */
-export const GENERATED_PLUGINS = ['mcp', 'knowledge', 'prompts', 'agents', 'guardrails', 'policies', 'skills'] as const;
+/** The plugins the generator fills: all eight, in the order of spec 02 §1.8. */
+export const GENERATED_PLUGINS = ['model', 'mcp', 'knowledge', 'prompts', 'agents', 'guardrails', 'policies', 'skills'] as const;
 export type GeneratedPlugin = (typeof GENERATED_PLUGINS)[number];
 
 /** One entry of a source document. */
