@@ -372,6 +372,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         db,
         store: jobs,
         refreshes,
+        // An unreachable store keeps the runtime view (04 §8.4); the job runs on it.
+        syncConfiguration: (namespace) => sources.reconcileNamespaceNow(namespace)
+          .catch((error: Error) => logger.warn({ err: error, namespace }, 'config store not reconciled before a refresh job')),
         registry,
         notifications,
         identity: replica,

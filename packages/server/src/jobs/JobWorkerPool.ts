@@ -48,6 +48,12 @@ export class JobWorkerPool {
       db: Kysely<Database>;
       store: JobStore;
       refreshes: RefreshService;
+      /**
+       * Brings the namespace's runtime configuration up to date with the shared config store before
+       * an attempt, so a job claimed here for a source another replica just applied refreshes that
+       * configuration, not the one this replica had before its change notification arrived.
+       */
+      syncConfiguration: (namespace: string) => Promise<void>;
       registry: PluginRegistry;
       notifications: Notifications;
       /** Replica identity (`POD_NAME`, else the hostname): the `claimed_by` of this replica's jobs. */
@@ -163,6 +169,7 @@ export class JobWorkerPool {
     const { store, identity, refreshes } = this.deps;
     const plugin = this.deps.registry.get(job.plugin);
     if (!plugin || plugin.state !== 'active') return { kind: 'failed', error: `plugin "${job.plugin}" is not active`, retryable: false };
+    await this.deps.syncConfiguration(job.namespace);
     const onPhase = async (phase: string) => {
       progress.phase = phase;
       await beat();

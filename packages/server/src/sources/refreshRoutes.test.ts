@@ -74,6 +74,18 @@ describeEachDatabase('synchronous refresh and rate limit', (kind) => {
   test('the jobs API is not registered (05 §11 #46)', async () => {
     assert.equal((await t.inject('/api/jobs/v1alpha1/refresh')).statusCode, 404);
   });
+
+  test('apply with refreshAfterApply false refreshes in the background in-process (05 §5.9)', async () => {
+    const applied = await t.inject({
+      method: 'POST', url: `${M}/apply-source`, headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ id: 'later', name: 'Later', type: 'yaml', refreshAfterApply: false, properties: { content: partsYaml(2, 'later') } }),
+    });
+    assert.equal(applied.statusCode, 200, applied.body);
+    assert.equal(json(applied).status.state, 'loading');
+    const state = async () => (json(await t.inject(`${M}/sources`)).sources as { id: string; status: { state: string } }[]).find((s) => s.id === 'later')!.status.state;
+    for (let i = 0; i < 100 && (await state()) === 'loading'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await state(), 'available');
+  });
 });
 
 describeEachDatabase('refresh results and the source action', (kind) => {

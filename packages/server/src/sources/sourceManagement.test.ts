@@ -346,7 +346,11 @@ describeEachDatabase('source management, file store', (kind) => {
     const later = await c.apply({ id: 'mcp-later', name: 'Later', type: 'yaml', refreshAfterApply: false, properties: { content: TWO } });
     assert.equal(later.status, 200);
     assert.equal(later.body.status.state, 'loading');
-    for (let i = 0; i < 50 && (await c.source('mcp-later'))!.status.state === 'loading'; i++) await new Promise((r) => setTimeout(r, 50));
+    // With jobs enabled the refresh is a job of the apply's request (05 §5.3).
+    const jobs = (await c.send('GET', '/api/jobs/v1alpha1/refresh?sourceId=mcp-later')).body.jobs as Json[];
+    assert.equal(jobs.length, 1);
+    assert.deepEqual({ plugin: jobs[0].plugin, requestId: jobs[0].requestId }, { plugin: 'mcp', requestId: later.headers['x-request-id'] });
+    for (let i = 0; i < 100 && (await c.source('mcp-later'))!.status.state === 'loading'; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal((await c.source('mcp-later'))!.status.state, 'available');
     const off = await c.apply({ id: 'mcp-off', name: 'Off', type: 'yaml', enabled: false, properties: { content: TWO } }, { 'if-match': '*' });
     assert.equal(off.status, 409, 'If-Match: * requires the source to exist');

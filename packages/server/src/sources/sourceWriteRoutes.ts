@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { BadRequestError } from '../errors.js';
+import type { JobStore } from '../jobs/JobStore.js';
 import type { RegisteredPlugin } from '../framework/PluginRegistry.js';
 import { ErrorResponse } from '../http/errorSchema.js';
 import { redactProperties } from './redactProperties.js';
@@ -20,7 +21,12 @@ const ID_SEGMENT = ':id(^[^:/]+)';
  * apply, enable/disable, delete, revisions and rollback. Each handler enriches the request's one
  * audit event (05 §4.3) with the source id and the redacted configuration before and after.
  */
-export function registerSourceWriteRoutes(app: FastifyInstance, plugin: RegisteredPlugin, deps: SourceInfoDependencies): void {
+export interface SourceWriteRouteDependencies extends SourceInfoDependencies {
+  /** `null` when jobs are disabled: `refreshAfterApply: false` then refreshes in the background in-process. */
+  jobs: JobStore | null;
+}
+
+export function registerSourceWriteRoutes(app: FastifyInstance, plugin: RegisteredPlugin, deps: SourceWriteRouteDependencies): void {
   const base = `${plugin.basePath}/management`;
   const route = { plugin: plugin.name };
   const info = (namespace: string, source: SourceSnapshot) => sourceInfo(deps, namespace, plugin.name, source);
@@ -74,8 +80,17 @@ export function registerSourceWriteRoutes(app: FastifyInstance, plugin: Register
       const outcome = await deps.sources.apply(mutation(request, plugin), body);
       recordChange(request, outcome);
       const response = await info(request.namespace!, outcome.after!);
-      // `refreshAfterApply: false`: the response shows `loading`, the refresh runs after it.
-      void outcome.background?.();
+      // `refreshAfterApply: false` (04 §5.4): the response shows `loading`; the refresh is a job
+      // (05 §5.3) or, with jobs disabled, runs in-process after the response.
+      if (outcome.background && deps.jobs) {
+        const { job, reused } = await deps.jobs.enqueue(
+          { namespace: request.namespace!, plugin: plugin.name, sourceId: outcome.after!.id, force: false, requestedBy: request.identity.user, requestId: request.id },
+          async () => undefined,
+        );
+        request.audit.enrich({ metadata: { jobId: job.id, reused } });
+      } else {
+        void outcome.background?.();
+      }
       return response;
     },
   });
