@@ -29,8 +29,8 @@ export function runServerProcess(args: string[], env: Record<string, string> = {
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
-export async function listeningUrl(r: ServerProcess): Promise<string> {
-  for (let i = 0; i < 400; i++) {
+export async function listeningUrl(r: ServerProcess, timeoutMs = 20_000): Promise<string> {
+  for (let i = 0; i < timeoutMs / 50; i++) {
     const line = r.stdout().split('\n').find((l) => l.includes('"msg":"server listening"'));
     if (line) return (JSON.parse(line) as { url: string }).url;
     if (r.child.exitCode !== null) throw new Error(`exited ${r.child.exitCode}: ${r.stderr()}`);
