@@ -390,8 +390,17 @@ describe('mode none never talks to Kubernetes', () => {
         const response = await t.inject({ method: route.method as 'GET', url, ...(write ? { payload: {} } : {}) });
         assert.ok(![401, 403].includes(response.statusCode) && response.statusCode < 500, `${route.method} ${url}: ${response.statusCode} ${response.body.slice(0, 200)}`);
       }
-      const ssar = await t.inject({ method: 'POST', url: '/api/authz/v1alpha1/selfsubjectaccessreviews', payload: { checks: [{ resource: 'approvals', verb: 'approve' }, { method: 'DELETE', path: `${MCP}/management/entities/x` }] } });
-      assert.deepEqual(JSON.parse(ssar.body).results.map((r: { allowed: boolean }) => r.allowed), [true, false]);
+      // Mode none allows every check naming a route or a valid pair; only a path matching no route is refused.
+      const ssar = await t.inject({
+        method: 'POST', url: '/api/authz/v1alpha1/selfsubjectaccessreviews',
+        payload: { checks: [{ resource: 'approvals', verb: 'approve' }, { method: 'POST', path: `${MCP}/management/apply-source` }, { resource: 'audit', verb: 'list' }, { method: 'DELETE', path: `${MCP}/management/entities/x` }] },
+      });
+      assert.deepEqual(JSON.parse(ssar.body).results, [
+        { allowed: true, resource: 'approvals', verb: 'approve' },
+        { allowed: true, resource: 'catalogsources', verb: 'create' },
+        { allowed: true, resource: 'audit', verb: 'list' },
+        { allowed: false, resource: null, verb: null, reason: 'unknown route' },
+      ]);
       assert.equal(kube.requests.length, 0);
       const whoami = JSON.parse((await t.inject('/api/authz/v1alpha1/whoami')).body);
       assert.deepEqual(whoami, { user: 'anonymous', groups: [], authenticated: false, identitySource: 'anonymous', authzMode: 'none', tenancyMode: 'single', namespace: 'default' });
