@@ -136,15 +136,22 @@ describeEachDatabase('upgrade from the pre-enterprise schema (05 §11 #8)', (kin
   test('every uniqueness constraint includes the namespace: a single-tenant key repeats in team-a, not in default', async () => {
     for (const table of PRE_ENTERPRISE_TABLES) {
       for (const key of await uniqueKeys(database, table)) {
-        // Surrogate row ids are globally unique by construction (05 §1.8: still looked up with the namespace).
+        // Surrogate row ids are globally unique by construction (05 §1.8: still looked up with the namespace),
+        // and so are keys led by one: a reviewer's decision on a (globally unique) approval request.
         if (key.columns.length === 1 && key.columns[0] === 'id') continue;
+        if (table === 'approval_decisions' && key.columns[0] === 'request_id') continue;
         assert.ok(key.columns.includes('namespace'), `${table}: unique index ${key.index} (${key.columns.join(', ')}) lacks the namespace`);
       }
     }
     for (const table of PRE_ENTERPRISE_TABLES) {
-      await NATURAL_KEY_REPEATS[table]('team-a').execute(database.db);
-      if (table !== 'catalog_source_revisions') await assert.rejects(NATURAL_KEY_REPEATS[table]('default').execute(database.db), /duplicate key|unique/i, table);
+      const repeat = NATURAL_KEY_REPEATS[table];
+      if (!repeat) continue;
+      await repeat('team-a').execute(database.db);
+      if (table !== 'catalog_source_revisions') await assert.rejects(repeat('default').execute(database.db), /duplicate key|unique/i, table);
     }
+    // A team-b binding cannot point at a version of default or team-a: the reference includes the namespace.
+    await assert.rejects(sql`INSERT INTO env_bindings (id, namespace, plugin, asset_kind, asset_name, asset_uid, environment, version_id, bound_by)
+      VALUES ('b-x', 'team-b', 'mcp', 'McpServer', 'Alpha', 'mcp:McpServer:Alpha', 'dev', 'v1', 'alice')`.execute(database.db), /foreign key/i);
   });
 });
 

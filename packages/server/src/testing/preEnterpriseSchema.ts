@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 export const PRE_ENTERPRISE_TABLES = [
   'catalog_entities', 'catalog_entity_children', 'catalog_overlays', 'asset_governance', 'catalog_config_sections',
   'catalog_refresh_status', 'catalog_source_revisions', 'catalog_source_contents', 'catalog_refresh_rate_limits',
+  'asset_versions', 'env_bindings', 'approval_requests', 'approval_decisions',
 ] as const;
 
 export async function createPreEnterpriseSchema(db: Kysely<any>): Promise<void> {
@@ -129,6 +130,85 @@ export async function createPreEnterpriseSchema(db: Kysely<any>): Promise<void> 
       last_allowed_at TIMESTAMPTZ NOT NULL,
       PRIMARY KEY (plugin, key)
     )`.execute(db);
+  await sql`
+    CREATE TABLE asset_versions (
+      id VARCHAR(64) PRIMARY KEY,
+      asset_uid TEXT NOT NULL,
+      plugin VARCHAR(63) NOT NULL,
+      asset_kind VARCHAR(63) NOT NULL,
+      asset_name VARCHAR(255) NOT NULL,
+      version_id VARCHAR(80) NOT NULL UNIQUE,
+      version_label VARCHAR(63) NOT NULL,
+      reason TEXT,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      created_by VARCHAR(255) NOT NULL,
+      source_id VARCHAR(63),
+      content_digest CHAR(64) NOT NULL,
+      provenance_source_type VARCHAR(16),
+      provenance_source_uri TEXT,
+      provenance_source_id VARCHAR(63),
+      provenance_revision_id TEXT,
+      provenance_revision_observed_at TIMESTAMPTZ,
+      provenance_integrity_verified BOOLEAN,
+      provenance_integrity_method VARCHAR(64),
+      provenance_integrity_details TEXT,
+      governance_snapshot JSONB NOT NULL,
+      asset_snapshot JSONB NOT NULL,
+      UNIQUE (asset_uid, version_label)
+    )`.execute(db);
+  await sql`
+    CREATE TABLE env_bindings (
+      id VARCHAR(64) PRIMARY KEY,
+      plugin VARCHAR(63) NOT NULL,
+      asset_kind VARCHAR(63) NOT NULL,
+      asset_name VARCHAR(255) NOT NULL,
+      asset_uid TEXT NOT NULL,
+      environment VARCHAR(63) NOT NULL,
+      version_id VARCHAR(80) NOT NULL REFERENCES asset_versions (version_id),
+      previous_version_id VARCHAR(80) REFERENCES asset_versions (version_id),
+      bound_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      bound_by VARCHAR(255) NOT NULL,
+      UNIQUE (plugin, asset_kind, asset_name, environment)
+    )`.execute(db);
+  await sql`
+    CREATE TABLE approval_requests (
+      id VARCHAR(64) PRIMARY KEY,
+      asset_uid TEXT NOT NULL,
+      plugin VARCHAR(63) NOT NULL,
+      asset_kind VARCHAR(63) NOT NULL,
+      asset_name VARCHAR(255) NOT NULL,
+      action VARCHAR(64) NOT NULL,
+      action_params JSONB NOT NULL DEFAULT '{}'::jsonb,
+      gate_key VARCHAR(80) NOT NULL,
+      expected_from_state VARCHAR(32),
+      environment VARCHAR(63),
+      expected_version_id VARCHAR(80),
+      policy_id VARCHAR(63) NOT NULL,
+      policy_display_name TEXT,
+      required_count INTEGER NOT NULL DEFAULT 1,
+      allowed_roles JSONB NOT NULL DEFAULT '[]'::jsonb,
+      deny_on_first BOOLEAN NOT NULL DEFAULT false,
+      status VARCHAR(16) NOT NULL DEFAULT 'pending',
+      requester VARCHAR(255) NOT NULL,
+      reason TEXT,
+      expires_at TIMESTAMPTZ,
+      resolved_at TIMESTAMPTZ,
+      resolved_by VARCHAR(255),
+      resolution_note TEXT,
+      result JSONB,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
+  await sql`CREATE UNIQUE INDEX idx_approval_pending_gate ON approval_requests (asset_uid, gate_key) WHERE status = 'pending'`.execute(db);
+  await sql`
+    CREATE TABLE approval_decisions (
+      id VARCHAR(64) PRIMARY KEY,
+      request_id VARCHAR(64) NOT NULL REFERENCES approval_requests (id),
+      reviewer VARCHAR(255) NOT NULL,
+      verdict VARCHAR(16) NOT NULL,
+      comment TEXT,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`.execute(db);
 
   const digest = 'a'.repeat(64);
   await sql`INSERT INTO catalog_entities (plugin, kind, source_id, name, name_lower, doc, digest)
@@ -145,6 +225,13 @@ export async function createPreEnterpriseSchema(db: Kysely<any>): Promise<void> 
     VALUES ('mcp', 'legacy', ${digest}, 'apply', 'alice', '{}', 2)`.execute(db);
   await sql`INSERT INTO catalog_source_contents (plugin, source_id, digest, content, size) VALUES ('mcp', 'legacy', ${digest}, 'x', 1)`.execute(db);
   await sql`INSERT INTO catalog_refresh_rate_limits (plugin, key, last_allowed_at) VALUES ('mcp', '*', now())`.execute(db);
+  await sql`INSERT INTO asset_versions (id, asset_uid, plugin, asset_kind, asset_name, version_id, version_label, created_by, content_digest, governance_snapshot, asset_snapshot)
+    VALUES ('v-row-1', 'mcp:McpServer:Alpha', 'mcp', 'McpServer', 'Alpha', 'v1', '1.0.0', 'alice', ${digest}, '{}', '{}')`.execute(db);
+  await sql`INSERT INTO env_bindings (id, plugin, asset_kind, asset_name, asset_uid, environment, version_id, bound_by)
+    VALUES ('b1', 'mcp', 'McpServer', 'Alpha', 'mcp:McpServer:Alpha', 'dev', 'v1', 'alice')`.execute(db);
+  await sql`INSERT INTO approval_requests (id, asset_uid, plugin, asset_kind, asset_name, action, gate_key, policy_id, requester)
+    VALUES ('r1', 'mcp:McpServer:Alpha', 'mcp', 'McpServer', 'Alpha', 'lifecycle.setState', 'lifecycle', 'gate', 'alice')`.execute(db);
+  await sql`INSERT INTO approval_decisions (id, request_id, reviewer, verdict) VALUES ('d1', 'r1', 'bob', 'approve')`.execute(db);
 }
 
 /**
@@ -152,7 +239,7 @@ export async function createPreEnterpriseSchema(db: Kysely<any>): Promise<void> 
  * namespace `team-a` (allowed once uniqueness includes the namespace) and, with `namespace`
  * `default`, the same key again (still refused).
  */
-export const NATURAL_KEY_REPEATS: Record<(typeof PRE_ENTERPRISE_TABLES)[number], (namespace: string) => ReturnType<typeof sql>> = {
+export const NATURAL_KEY_REPEATS: Partial<Record<(typeof PRE_ENTERPRISE_TABLES)[number], (namespace: string) => ReturnType<typeof sql>>> = {
   catalog_entities: (ns) => sql`INSERT INTO catalog_entities (namespace, plugin, kind, source_id, name, name_lower, doc, digest)
     VALUES (${ns}, 'mcp', 'McpServer', 'legacy', 'Alpha', 'alpha', '{}', ${'b'.repeat(64)})`,
   catalog_entity_children: (ns) => sql`INSERT INTO catalog_entity_children (namespace, entity_id, collection, identity, position, doc)
@@ -168,4 +255,12 @@ export const NATURAL_KEY_REPEATS: Record<(typeof PRE_ENTERPRISE_TABLES)[number],
   catalog_source_contents: (ns) => sql`INSERT INTO catalog_source_contents (namespace, plugin, source_id, digest, content, size)
     VALUES (${ns}, 'mcp', 'legacy', ${'a'.repeat(64)}, 'x', 1)`,
   catalog_refresh_rate_limits: (ns) => sql`INSERT INTO catalog_refresh_rate_limits (namespace, plugin, key, last_allowed_at) VALUES (${ns}, 'mcp', '*', now())`,
+  asset_versions: (ns) => sql`INSERT INTO asset_versions (id, namespace, asset_uid, plugin, asset_kind, asset_name, version_id, version_label, created_by, content_digest, governance_snapshot, asset_snapshot)
+    VALUES (${`v-row-${ns}-${Math.random()}`}, ${ns}, 'mcp:McpServer:Alpha', 'mcp', 'McpServer', 'Alpha', 'v1', '1.0.0', 'alice', ${'a'.repeat(64)}, '{}', '{}')`,
+  // References the version of its own namespace (the foreign key now includes the namespace).
+  env_bindings: (ns) => sql`INSERT INTO env_bindings (id, namespace, plugin, asset_kind, asset_name, asset_uid, environment, version_id, bound_by)
+    VALUES (${`b-${ns}-${Math.random()}`}, ${ns}, 'mcp', 'McpServer', 'Alpha', 'mcp:McpServer:Alpha', 'dev', 'v1', 'alice')`,
+  approval_requests: (ns) => sql`INSERT INTO approval_requests (id, namespace, asset_uid, plugin, asset_kind, asset_name, action, gate_key, policy_id, requester)
+    VALUES (${`r-${ns}-${Math.random()}`}, ${ns}, 'mcp:McpServer:Alpha', 'mcp', 'McpServer', 'Alpha', 'lifecycle.setState', 'lifecycle', 'gate', 'alice')`,
+  // approval_decisions has none: its key is (request id, reviewer), and request ids are globally unique.
 };
