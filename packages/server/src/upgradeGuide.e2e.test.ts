@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { createPostgresTestDatabase } from './testing/databases.js';
+import { createPostgresTestDatabase, describeEachDatabase } from './testing/databases.js';
+import { startTestServer, type TestServer } from './testing/testServer.js';
 import { MULTI_TENANT_RBAC, startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { listeningUrl, runServerProcess, waitReady, type ServerProcess } from './testing/serverProcess.js';
 
@@ -43,9 +44,10 @@ async function guide(url: string, command: string): Promise<string> {
   return stdout;
 }
 
-/** The HTTP status of the same request, which the guide's `curl -s` does not print. */
+/** The HTTP status of the same request (its curl part, before any `| python3 …`), which the guide's `curl -s` does not print. */
 async function statusOf(url: string, command: string): Promise<number> {
-  const { stdout } = await run('bash', ['-c', `${command.replaceAll(GUIDE_HOST, url)} -o /dev/null -w '%{http_code}'`], { timeout: 20_000 });
+  const curl = command.split(' | ')[0];
+  const { stdout } = await run('bash', ['-c', `${curl.replaceAll(GUIDE_HOST, url)} -o /dev/null -w '%{http_code}'`], { timeout: 20_000 });
   return Number(stdout);
 }
 
@@ -69,15 +71,13 @@ async function start(args: string[], env: Record<string, string>): Promise<Runni
   };
 }
 
-function assertHealthy(output: string): void {
-  const readyz = JSON.parse(output) as { status: string; components: Record<string, { status: string }> };
+/** Guide step 1 (05 §11 #2): 200, database up, initial load complete, plugins healthy; election off by default. */
+async function assertHealthy(url: string): Promise<void> {
+  assert.equal(await statusOf(url, STEP_1), 200);
+  const readyz = JSON.parse(await guide(url, STEP_1)) as { status: string; components: Record<string, { status: string }> };
   assert.equal(readyz.status, 'ready');
-  for (const [name, component] of Object.entries(readyz.components)) {
-    // leader_election reports not_configured while election is off (the guide's default).
-    if (name === 'leader_election') assert.equal(component.status, 'not_configured');
-    else assert.ok(['up', 'complete', 'healthy'].includes(component.status), `${name}: ${component.status}`);
-  }
-  assert.deepEqual(Object.keys(readyz.components).sort(), ['database', 'initial_load', 'leader_election', 'plugins']);
+  const statuses = Object.fromEntries(Object.entries(readyz.components).map(([name, component]) => [name, component.status]));
+  assert.deepEqual(statuses, { database: 'up', initial_load: 'complete', plugins: 'healthy', leader_election: 'not_configured' });
 }
 
 function assertEightHealthyPlugins(output: string): void {
@@ -131,7 +131,8 @@ for (const database of databases) {
     test('single mode: steps 1, 2 and 5 hold; data written then is still in default after switching to namespace mode (steps 1 and 3)', async () => {
       const single = await start(args, env);
       try {
-        assertHealthy(await guide(single.url, STEP_1));
+        await assertHealthy(single.url);
+        assert.equal(await statusOf(single.url, STEP_2), 200);
         assertEightHealthyPlugins(await guide(single.url, STEP_2));
 
         const applied = await send(single.url, 'POST', `${MCP}/management/apply-source`, SOURCE);
@@ -139,19 +140,21 @@ for (const database of databases) {
         const tagged = await send(single.url, 'POST', `${MCP}/management/entities/upgrade-probe:action`, { action: 'tag', params: { tags: ['before-upgrade'] } });
         assert.equal(tagged.status, 200, JSON.stringify(tagged.json));
 
-        // Step 5: the action just performed is among the newest events.
-        const events = JSON.parse(await guide(single.url, STEP_5)) as { events?: any[]; items?: any[] };
-        const list = events.events ?? events.items ?? [];
-        assert.ok(list.length > 0 && list.length <= 5, JSON.stringify(events));
-        assert.ok(list.some((e) => JSON.stringify(e).includes('upgrade-probe') && JSON.stringify(e).includes('tag')), JSON.stringify(list));
-        assert.ok(list.some((e) => JSON.stringify(e).includes('upgrade-check')), 'the apply-source event');
+        // Step 5 (05 §11 #6): 200, at most 5 events, newest first; the action just performed is the newest.
+        assert.equal(await statusOf(single.url, STEP_5), 200);
+        const list = (JSON.parse(await guide(single.url, STEP_5)) as { events: { action: string; resourceIds?: string[]; metadata?: { actionId?: string }; createdAt: string }[] }).events;
+        assert.ok(list.length > 0 && list.length <= 5, JSON.stringify(list));
+        assert.deepEqual([list[0].action, list[0].resourceIds, list[0].metadata?.actionId], ['execute-action', ['upgrade-probe'], 'tag']);
+        assert.deepEqual([list[1].action, list[1].resourceIds], ['apply-source', ['upgrade-check']]);
+        const times = list.map((e) => e.createdAt);
+        assert.deepEqual(times, [...times].sort().reverse());
       } finally {
         await single.stop();
       }
 
       const multi = await start(args, { ...env, CATALOG_TENANCY_MODE: 'namespace' });
       try {
-        assertHealthy(await guide(multi.url, STEP_1));
+        await assertHealthy(multi.url);
         // Step 3, first command: works, and lists what single mode wrote.
         assert.equal(await statusOf(multi.url, STEP_3_OK), 200);
         const listed = JSON.parse(await guide(multi.url, STEP_3_OK)) as { items: { name: string; tags?: string[] }[]; totalSize: number };
@@ -164,7 +167,8 @@ for (const database of databases) {
         // Step 3, second command: no namespace is a 400 with the guide's message.
         assert.equal(await statusOf(multi.url, STEP_3_FAIL), 400);
         const refused = JSON.parse(await guide(multi.url, STEP_3_FAIL)) as { error: string; message: string };
-        assert.match(refused.message, /namespace is required in multi-tenant mode/);
+        assert.equal(refused.error, 'bad_request');
+        assert.ok(refused.message.startsWith('namespace is required in multi-tenant mode'), refused.message);
         // Nothing leaked into another namespace.
         const elsewhere = await send(multi.url, 'GET', `${MCP}/mcpservers/upgrade-probe?namespace=team-a`);
         assert.equal(elsewhere.status, 404);
@@ -181,7 +185,9 @@ describe('upgrade guide, post-upgrade verification [sar mode against the fake Ku
   before(async () => {
     kube = await startFakeKube({ rbac: MULTI_TENANT_RBAC });
     // Guide "Step 3: Enable Authorization": namespace tenancy plus SAR, RBAC from the two-team fixture.
-    server = await start(['--data-dir=memory://'], { CATALOG_TENANCY_MODE: 'namespace', CATALOG_AUTHZ_MODE: 'sar', KUBECONFIG: kube.kubeconfigPath });
+    server = await start(['--data-dir=memory://', '--config-store=db'], {
+      CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b', CATALOG_AUTHZ_MODE: 'sar', KUBECONFIG: kube.kubeconfigPath,
+    });
   });
   after(async () => {
     await server?.stop();
@@ -189,20 +195,55 @@ describe('upgrade guide, post-upgrade verification [sar mode against the fake Ku
   });
 
   test('step 1 healthy; step 4: alice lists plugins in team-a (200) and cannot apply a source in team-b (403)', async () => {
-    assertHealthy(await guide(server.url, STEP_1));
+    await assertHealthy(server.url);
     assert.equal(await statusOf(server.url, STEP_4_OK), 200);
     assertEightHealthyPlugins(await guide(server.url, STEP_4_OK));
     assert.equal(await statusOf(server.url, STEP_4_DENIED), 403);
     const denied = JSON.parse(await guide(server.url, STEP_4_DENIED)) as { error: string; message: string; requestId: string };
-    assert.equal(typeof denied.message, 'string');
+    assert.equal(denied.error, 'forbidden');
+    assert.equal(denied.message, 'insufficient permissions for catalogsources/create in namespace team-b');
     assert.ok(denied.requestId);
   });
 
-  test('step 5: ops-admin reads the audit events, which include the denied apply-source', async () => {
-    await guide(server.url, STEP_4_DENIED);
-    const body = JSON.parse(await guide(server.url, STEP_5)) as { events?: any[]; items?: any[] };
-    const list = body.events ?? body.items ?? [];
-    assert.ok(list.length > 0 && list.length <= 5, JSON.stringify(body));
-    assert.ok(list.some((e) => JSON.stringify(e).includes('alice') && JSON.stringify(e).includes('team-b')), JSON.stringify(list));
+  test('step 5: after alice\'s apply in team-a, ops-admin (ClusterRoleBinding) reads it as the newest event at cluster scope', async () => {
+    const alice = { 'x-remote-user': 'alice', 'x-remote-group': 'team-a-engineers', 'x-request-id': 'guide-step-5' };
+    const applied = await send(server.url, 'POST', `${MCP}/management/apply-source?namespace=team-a`, SOURCE, alice);
+    assert.equal(applied.status, 200, JSON.stringify(applied.json));
+    assert.equal(await statusOf(server.url, STEP_5), 200);
+    const list = (JSON.parse(await guide(server.url, STEP_5)) as { events: { requestId: string; namespace: string; actor: string; outcome: string; createdAt: string }[] }).events;
+    assert.ok(list.length > 0 && list.length <= 5, JSON.stringify(list));
+    assert.deepEqual([list[0].requestId, list[0].namespace, list[0].actor, list[0].outcome], ['guide-step-5', 'team-a', 'alice', 'success']);
+    const times = list.map((e) => e.createdAt);
+    assert.deepEqual(times, [...times].sort().reverse());
+  });
+});
+
+describeEachDatabase('upgrade guide defaults table: no enterprise variable set (05 §11 #1)', (kind) => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ kind, env: {} });
+  });
+  after(() => t?.close());
+
+  test('single tenancy, authz none, async refresh, cached discovery, audited mutations, no leader election', async () => {
+    const whoami = JSON.parse((await t.inject('/api/authz/v1alpha1/whoami')).body);
+    assert.deepEqual([whoami.tenancyMode, whoami.authzMode], ['single', 'none']);
+
+    const refresh = await t.inject({ method: 'POST', url: `${MCP}/management/refresh/mcp-samples`, headers: { 'x-request-id': 'defaults-refresh' } });
+    assert.equal(refresh.statusCode, 202, refresh.body);
+    assert.equal(JSON.parse(refresh.body).status, 'queued');
+
+    const plugins = await t.inject('/api/plugins');
+    assert.ok(['HIT', 'MISS'].includes(String(plugins.headers['x-cache'])), `X-Cache: ${plugins.headers['x-cache']}`);
+
+    const tag = await t.inject({ method: 'POST', url: `${MCP}/management/entities/cluster-ops-mcp:action`, headers: { 'content-type': 'application/json', 'x-request-id': 'defaults-tag' }, payload: { action: 'tag', params: { tags: ['x'] } } });
+    assert.equal(tag.statusCode, 200, tag.body);
+    for (const requestId of ['defaults-refresh', 'defaults-tag']) {
+      const events = JSON.parse((await t.inject(`/api/audit/v1alpha1/events?requestId=${requestId}`)).body).events as { outcome: string }[];
+      assert.deepEqual(events.map((e) => e.outcome), ['success'], requestId);
+    }
+
+    const readyz = JSON.parse((await t.inject('/readyz')).body);
+    assert.deepEqual(readyz.components.leader_election, { status: 'not_configured' });
   });
 });

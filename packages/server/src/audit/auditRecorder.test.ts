@@ -160,6 +160,45 @@ describeEachDatabase('audit recorder', (kind) => {
   });
 });
 
+describeEachDatabase('namespaces outside CATALOG_NAMESPACES (05 §11 #14)', (kind) => {
+  let t: TestServer;
+  /** Every event the server hands to the repository, whatever the path (own statement or a handler's transaction). */
+  const inserted: { namespace: string; requestId?: string }[] = [];
+  before(async () => {
+    t = await startTestServer({
+      kind, files: AUDIT_FILES, plugins: await auditPlugins(),
+      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b' },
+      overrides: {
+        insertAuditEvent: async (db, event, onConflict) => {
+          inserted.push({ namespace: event.namespace, requestId: event.requestId });
+          return insertAuditEvent(db, event, onConflict);
+        },
+      },
+    });
+  });
+  after(() => t.close());
+
+  test('team-c is 403 "not enabled on this server" for reads and writes, by query or header, and no audit event is written', async () => {
+    const requests = [
+      { url: `${MCP}/mcpservers?namespace=team-c` },
+      { url: `${MCP}/mcpservers`, headers: { 'x-namespace': 'team-c' } },
+      { method: 'POST' as const, url: `${MCP}/management/entities/cluster-ops-mcp:action?namespace=team-c`, headers: jsonHeaders(), payload: '{"action":"tag","params":{"tags":["x"]}}' },
+      { method: 'DELETE' as const, url: `${MCP}/management/sources/mcp-samples`, headers: { 'x-namespace': 'team-c', 'x-remote-user': 'alice' } },
+      { method: 'POST' as const, url: `${MCP}/management/apply-source?namespace=team-c`, headers: jsonHeaders(), payload: '{"id":"s","name":"S","type":"yaml","properties":{"content":"mcpservers: []\\n"}}' },
+    ];
+    for (const [i, request] of requests.entries()) {
+      const response = await t.inject({ ...request, headers: { ...request.headers, 'x-request-id': `team-c-${i}` } });
+      assert.equal(response.statusCode, 403, request.url);
+      assert.deepEqual(json(response), { error: 'forbidden', message: 'namespace "team-c" is not enabled on this server', requestId: `team-c-${i}` });
+    }
+    assert.deepEqual(inserted.filter((e) => e.namespace === 'team-c' || e.requestId?.startsWith('team-c-')), []);
+    // The recorder does see writes in an enabled namespace, so the check above can fail.
+    const allowed = await t.inject({ method: 'POST', url: `${MCP}/management/entities/cluster-ops-mcp:action?namespace=team-a`, headers: jsonHeaders('alice', { 'x-request-id': 'team-a-0' }), payload: '{"action":"tag","params":{"tags":["x"]}}' });
+    assert.equal(allowed.statusCode, 404, 'the entity lives in default, not team-a');
+    assert.deepEqual(inserted.filter((e) => e.requestId === 'team-a-0').map((e) => e.namespace), ['team-a']);
+  });
+});
+
 describeEachDatabase('audit write failures', (kind) => {
   let t: TestServer;
   let failing = false;

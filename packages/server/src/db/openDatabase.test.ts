@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
-import { migrateDatabase, openDatabase } from './openDatabase.js';
+import { createPostgresTestDatabase, createTestDatabase, describeEachDatabase, type TestDatabase, type TestDatabaseKind } from '../testing/databases.js';
+import { createPreEnterpriseSchema, NATURAL_KEY_REPEATS, PRE_ENTERPRISE_TABLES } from '../testing/preEnterpriseSchema.js';
+import { migrationProvider } from './migrations/index.js';
+import { migrateDatabase, openDatabase, MEMORY_DATA_DIR, type CatalogDatabase } from './openDatabase.js';
 import { lockDataDir } from './dataDirLock.js';
 import { normalizeDsn } from '../config/databaseDsn.js';
 
@@ -58,6 +60,98 @@ describeEachDatabase('migrations', (kind) => {
     const ids = await database.db.selectFrom('catalog_entities').select(['id', 'namespace']).orderBy('id').execute();
     assert.equal(typeof ids[0].id, 'string');
     assert.deepEqual(ids.map((r) => r.namespace), ['default', 'team-a']);
+  });
+});
+
+/** An empty, unmigrated database of the given kind. */
+async function emptyDatabase(kind: TestDatabaseKind): Promise<CatalogDatabase> {
+  if (kind === 'pglite') return openDatabase({ type: 'pglite', dataDir: MEMORY_DATA_DIR }, quiet);
+  const { url, drop } = await createPostgresTestDatabase();
+  const database = await openDatabase({ type: 'postgres', connection: { connectionString: url }, connectTimeoutSeconds: 5, poolSize: 2 }, quiet);
+  return { ...database, close: async () => { await database.close(); await drop(); } };
+}
+
+/** Tables, columns, indexes and constraints of the schema, and every row of the fixture tables: what a re-run must leave alone. */
+async function snapshot(database: CatalogDatabase): Promise<string> {
+  const columns = await sql`SELECT table_name, column_name, data_type, column_default, is_nullable FROM information_schema.columns
+    WHERE table_schema = current_schema() ORDER BY table_name, column_name`.execute(database.db);
+  const indexes = await sql`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`.execute(database.db);
+  const constraints = await sql`SELECT conname, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c
+    JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema() ORDER BY conname, def`.execute(database.db);
+  const rows: Record<string, unknown[]> = {};
+  for (const table of PRE_ENTERPRISE_TABLES) rows[table] = (await sql`SELECT * FROM ${sql.table(table)} ORDER BY 1, 2, 3`.execute(database.db)).rows;
+  return JSON.stringify({ columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows, rows });
+}
+
+/** Every unique index (primary keys and unique constraints included) of a table, with its key columns. */
+async function uniqueKeys(database: CatalogDatabase, table: string): Promise<{ index: string; columns: string[] }[]> {
+  const { rows } = await sql<{ index: string; columns: string }>`
+    SELECT i.relname AS index, string_agg(a.attname::text, ',' ORDER BY k.ord) AS columns
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+    WHERE x.indisunique AND t.relname = ${table} AND n.nspname = current_schema()
+    GROUP BY i.relname ORDER BY i.relname`.execute(database.db);
+  return rows.map((r) => ({ index: r.index, columns: r.columns.split(',') }));
+}
+
+describeEachDatabase('upgrade from the pre-enterprise schema (05 §11 #8)', (kind) => {
+  let database: CatalogDatabase;
+  const counts: Record<string, number> = {};
+  before(async () => {
+    database = await emptyDatabase(kind);
+    await createPreEnterpriseSchema(database.db);
+    for (const table of PRE_ENTERPRISE_TABLES) {
+      counts[table] = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(database.db)).rows[0].n);
+      assert.ok(counts[table] > 0, `the fixture fills ${table}`);
+    }
+    const applied = await migrateDatabase(database, { lockEnabled: true, lockBackend: 'advisory', lockTimeoutSeconds: 10, log: quiet });
+    assert.deepEqual(applied, Object.keys(await migrationProvider.getMigrations()));
+  });
+  after(() => database?.close());
+
+  test('every pre-existing row is kept and lands in namespace default', async () => {
+    for (const table of PRE_ENTERPRISE_TABLES) {
+      const { rows } = await sql<{ total: number; in_default: number }>`
+        SELECT count(*)::int AS total, count(*) FILTER (WHERE namespace = 'default')::int AS in_default FROM ${sql.table(table)}`.execute(database.db);
+      assert.deepEqual(rows[0], { total: counts[table], in_default: counts[table] }, table);
+    }
+  });
+
+  test('the enterprise tables exist', async () => {
+    const { rows } = await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables
+      WHERE table_schema = current_schema() AND table_name IN ('audit_events', 'refresh_jobs', 'migration_lock') ORDER BY table_name`.execute(database.db);
+    assert.deepEqual(rows.map((r) => r.table_name), ['audit_events', 'migration_lock', 'refresh_jobs']);
+  });
+
+  test('running the migrations again changes nothing', async () => {
+    const before = await snapshot(database);
+    assert.deepEqual(await migrateDatabase(database, { lockEnabled: true, lockBackend: 'advisory', lockTimeoutSeconds: 10, log: quiet }), []);
+    assert.equal(await snapshot(database), before);
+  });
+
+  test('every uniqueness constraint includes the namespace: a single-tenant key repeats in team-a, not in default', async () => {
+    for (const table of PRE_ENTERPRISE_TABLES) {
+      for (const key of await uniqueKeys(database, table)) {
+        // Surrogate row ids are globally unique by construction (05 §1.8: still looked up with the namespace),
+        // and so are keys led by one: a reviewer's decision on a (globally unique) approval request.
+        if (key.columns.length === 1 && key.columns[0] === 'id') continue;
+        if (table === 'approval_decisions' && key.columns[0] === 'request_id') continue;
+        assert.ok(key.columns.includes('namespace'), `${table}: unique index ${key.index} (${key.columns.join(', ')}) lacks the namespace`);
+      }
+    }
+    for (const table of PRE_ENTERPRISE_TABLES) {
+      const repeat = NATURAL_KEY_REPEATS[table];
+      if (!repeat) continue;
+      await repeat('team-a').execute(database.db);
+      if (table !== 'catalog_source_revisions') await assert.rejects(repeat('default').execute(database.db), /duplicate key|unique/i, table);
+    }
+    // A team-b binding cannot point at a version of default or team-a: the reference includes the namespace.
+    await assert.rejects(sql`INSERT INTO env_bindings (id, namespace, plugin, asset_kind, asset_name, asset_uid, environment, version_id, bound_by)
+      VALUES ('b-x', 'team-b', 'mcp', 'McpServer', 'Alpha', 'mcp:McpServer:Alpha', 'dev', 'v1', 'alice')`.execute(database.db), /foreign key/i);
   });
 });
 

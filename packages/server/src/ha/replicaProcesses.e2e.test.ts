@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { MIGRATION_ADVISORY_LOCK_ID } from '../db/migrationLock.js';
 import { migrationProvider } from '../db/migrations/index.js';
 import { ControlledOrigin } from '../testing/controlledOrigin.js';
 import { createPostgresTestDatabase } from '../testing/databases.js';
@@ -58,7 +59,9 @@ describe('three replica processes on one PostgreSQL database, postgres leader el
     writeFileSync(join(dir, 'sources.yaml'), `catalogs:\n  mcp:\n    sources:\n${sources.join('\n')}\n`);
     const target = new URL(database.url);
     for (const pod of ['pod-a', 'pod-b', 'pod-c']) proxies.set(pod, await new StallableProxy({ host: target.hostname, port: Number(target.port || 5432) }).start());
-    // Started together, so all three race for the migration lock on an empty database.
+    // Started together while the test holds the migration lock, so all three contend for it as pods
+    // do that start within one migration's duration (start-up skew on a busy machine exceeds that).
+    await admin.query('SELECT pg_advisory_lock($1)', [MIGRATION_ADVISORY_LOCK_ID]);
     alive = await startReplicas([...proxies.keys()], (pod) => runServerProcess(
       ['--listen=127.0.0.1:0', '--db-type=postgres', `--db-dsn=${proxies.get(pod)!.dsn(database.url)}`, `--sources=${join(dir, 'sources.yaml')}`, '--config-store=file'],
       {
@@ -68,6 +71,8 @@ describe('three replica processes on one PostgreSQL database, postgres leader el
         CATALOG_JOB_CONCURRENCY: '1', CATALOG_JOB_POLL_INTERVAL_SECONDS: '1', CATALOG_REFRESH_RATE_LIMIT_SECONDS: '0', CATALOG_SHUTDOWN_TIMEOUT_SECONDS: '1',
       },
     ), spawned);
+    await until(async () => alive.every((r) => logLines(r, 'waiting for migration lock').length > 0), 60_000, 'every replica waits for the migration lock');
+    await admin.query('SELECT pg_advisory_unlock($1)', [MIGRATION_ADVISORY_LOCK_ID]);
     await Promise.all(alive.map((r) => waitReady(r.url, 180_000)));
     // Expired audit events for the leader's first retention run, which comes 60 s after leadership began (#53).
     await admin.query(`INSERT INTO audit_events (id, namespace, event_type, actor, action, outcome, created_at)
@@ -85,7 +90,7 @@ describe('three replica processes on one PostgreSQL database, postgres leader el
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the migrations run exactly once', async () => {
+  test('all three wait for the migration lock, then the migrations run exactly once (05 §11 #9)', async () => {
     const applying = alive.filter((r) => r.process.stdout().includes('applying migrations'));
     assert.equal(applying.length, 1, alive.map((r) => `${r.pod}: ${r.process.stdout().slice(0, 2000)}`).join('\n'));
     const { rows } = await admin.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name');

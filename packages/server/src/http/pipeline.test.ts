@@ -47,9 +47,10 @@ describe('namespace mode', () => {
   after(() => t.close());
 
   test('probes, metrics, OpenAPI and the namespaces endpoint need no namespace', async () => {
-    for (const url of ['/healthz', '/livez', '/readyz', '/metrics', '/openapi.json', '/api/tenancy/v1alpha1/namespaces']) {
+    for (const url of ['/healthz', '/livez', '/readyz', '/metrics', '/openapi.json', '/api/tenancy/v1alpha1/namespaces', '/api/authz/v1alpha1/whoami']) {
       assert.equal((await t.inject(url)).statusCode, 200, url);
     }
+    assert.equal(JSON.parse((await t.inject('/api/authz/v1alpha1/whoami')).body).namespace, null);
   });
 
   test('a data route without a namespace is 400 with the upgrade guide message', async () => {
@@ -69,13 +70,24 @@ describe('namespace mode', () => {
 
   test('invalid namespaces are 400 with the exact messages', async () => {
     const long = 'a'.repeat(64);
-    const tooLong = JSON.parse((await t.inject(`/api/plugins?namespace=${long}`)).body);
-    assert.equal(tooLong.message, `namespace "${long}" exceeds maximum length of 63 characters`);
+    const tooLong = await t.inject(`/api/plugins?namespace=${long}`);
+    assert.equal(tooLong.statusCode, 400);
+    assert.deepEqual(JSON.parse(tooLong.body), { error: 'bad_request', message: `namespace "${long}" exceeds maximum length of 63 characters`, requestId: tooLong.headers['x-request-id'] });
     for (const bad of ['Team-A', '-team', 'team-', 'team_a!']) {
-      const response = await t.inject(`/api/plugins?namespace=${encodeURIComponent(bad)}`);
-      assert.equal(response.statusCode, 400, bad);
-      assert.match(JSON.parse(response.body).message, /must consist of lowercase alphanumeric characters or hyphens/);
+      for (const request of [{ url: `/api/plugins?namespace=${encodeURIComponent(bad)}` }, { url: '/api/plugins', headers: { 'x-namespace': bad } }]) {
+        const response = await t.inject(request);
+        assert.equal(response.statusCode, 400, bad);
+        assert.deepEqual(JSON.parse(response.body), {
+          error: 'bad_request',
+          message: `namespace "${bad}" is invalid: must consist of lowercase alphanumeric characters or hyphens, and must start and end with an alphanumeric character`,
+          requestId: response.headers['x-request-id'],
+        });
+      }
     }
+    // 63 characters is valid; the query parameter wins over the header (05 §11 #12).
+    assert.equal((await t.inject(`/api/plugins?namespace=${'a'.repeat(63)}`)).statusCode, 200);
+    const resolved = await t.inject({ url: '/api/authz/v1alpha1/whoami?namespace=team-a', headers: { 'x-namespace': 'team-b' } });
+    assert.equal(JSON.parse(resolved.body).namespace, 'team-a');
     const twice = await t.inject('/api/plugins?namespace=a&namespace=b');
     assert.equal(JSON.parse(twice.body).message, 'namespace must be given only once');
   });

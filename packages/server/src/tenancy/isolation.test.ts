@@ -5,6 +5,9 @@ import { describeEachDatabase } from '../testing/databases.js';
 import { auditPlugins, EVENTS, json, MCP, PROMPTS } from '../testing/auditFixtures.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 import { loadBundledPlugins } from '../bundledPlugins.js';
+import { governanceEnv } from '../testing/governanceClient.js';
+
+const APPROVAL_GATE = 'policies:\n  - {id: gate, enabled: true, selector: {transitions: [{from: draft, to: approved}]}, gate: {requiredCount: 1}}\n';
 
 /** What one team owns. */
 interface Team {
@@ -18,6 +21,9 @@ interface Team {
   /** The team's own refresh job. */
   jobId: string;
   requestId: string;
+  /** The team's governance version of its entity, and its pending approval request (lifecycle draft → approved). */
+  versionId: string;
+  approvalId: string;
 }
 
 /**
@@ -72,7 +78,12 @@ const ROWS: IsolationRow[] = [
   { family: 'governance bindings', request: (_, owner) => ({ url: `${asset(owner)}/bindings` }), expect: 'not_found' },
   { family: 'governance binding (write)', request: (_, owner) => ({ method: 'PUT', url: `${asset(owner)}/bindings/dev`, payload: JSON.stringify({ versionId: 'v1' }) }), expect: 'not_found' },
   { family: 'governance history', request: (_, owner) => ({ url: `${asset(owner)}/history` }), expect: 'not_found' },
+  { family: 'governance version get', request: (_, owner) => ({ url: `${asset(owner)}/versions/${encodeURIComponent(owner.versionId)}` }), expect: 'not_found' },
   { family: 'approvals list', request: () => ({ url: `${GOV}/approvals` }), expect: 'absent' },
+  { family: 'approvals list filtered by the owner\'s asset', request: (_, owner) => ({ url: `${GOV}/approvals?assetUid=mcp:McpServer:${owner.entity}` }), expect: 'absent' },
+  { family: 'approval get', request: (_, owner) => ({ url: `${GOV}/approvals/${owner.approvalId}` }), expect: 'not_found' },
+  { family: 'approval decision (write)', request: (_, owner) => post(`${GOV}/approvals/${owner.approvalId}/decisions`, { verdict: 'approve' }), expect: 'not_found' },
+  { family: 'approval cancel (write)', request: (_, owner) => post(`${GOV}/approvals/${owner.approvalId}/cancel`, {}), expect: 'not_found' },
   { family: 'model list', request: () => ({ url: `${MODELS}/models?pageSize=100` }), expect: 'absent' },
   { family: 'model list filtered by the owner\'s source', request: (_, owner) => ({ url: `${MODELS}/models?source=${owner.sourceId}-models` }), expect: 'absent' },
   { family: 'model filter_options', request: () => ({ url: `${MODELS}/models/filter_options` }), expect: 'absent' },
@@ -89,7 +100,10 @@ const ROWS: IsolationRow[] = [
  * attempt on the owner's entity is audited in the viewer's namespace and names it.
  */
 function traces(owner: Team): string[] {
-  return [owner.user, owner.sourceId, `${owner.namespace}-license`, `${owner.namespace}-task`, `${owner.namespace}-label`, owner.requestId, owner.eventId, owner.jobId, `${owner.namespace} only`, `${owner.namespace}-tag`, `${owner.namespace}-secret`, `"namespace":"${owner.namespace}"`];
+  return [
+    owner.user, owner.sourceId, `${owner.namespace}-license`, `${owner.namespace}-task`, `${owner.namespace}-label`, owner.requestId, owner.eventId, owner.jobId,
+    `${owner.namespace} only`, `${owner.namespace}-tag`, `${owner.namespace}-secret`, `"namespace":"${owner.namespace}"`, owner.versionId, owner.approvalId, `${owner.namespace}-risk`,
+  ];
 }
 
 function sourcesDocument(team: Team): string {
@@ -115,6 +129,7 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
   let t: TestServer;
   const teams: Team[] = (['team-a', 'team-b'] as const).map((namespace, i) => ({
     namespace, user: ['alice', 'carol'][i], sourceId: `${namespace}-src`, entity: `${namespace}-server`, prompt: `${namespace}-prompt`, eventId: '', jobId: '', requestId: `${namespace}-tag`,
+    versionId: '', approvalId: '',
   }));
   const as = (team: Team, options: InjectOptions) =>
     t.inject({
@@ -128,7 +143,8 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
       plugins: [...(await auditPlugins()), ...(await loadBundledPlugins()).filter((p) => p.name === 'model')],
       args: ['--config-store=db'],
       // Role mode: the teams act as operators; the viewer test below drops to `viewer`.
-      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b', CATALOG_AUTHZ_MODE: 'role' },
+      // Lifecycle draft → approved is gated, so each team has a pending approval request.
+      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b', CATALOG_AUTHZ_MODE: 'role', ...governanceEnv({ policies: APPROVAL_GATE }) },
       prepare: async (db) => {
         await db.insertInto('catalog_config_sections').values(teams.map((team) => ({ namespace: team.namespace, document: sourcesDocument(team) }))).execute();
       },
@@ -140,6 +156,14 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
       const refresh = await as(team, post(`${MCP}/management/refresh/${team.sourceId}`, {}));
       assert.equal(refresh.statusCode, 202, refresh.body);
       team.jobId = json(refresh).jobId;
+      const record = await as(team, { method: 'PATCH', url: asset(team), payload: JSON.stringify({ risk: { level: 'low', categories: [`${team.namespace}-risk`] } }) });
+      assert.equal(record.statusCode, 200, record.body);
+      const version = await as(team, post(`${asset(team)}/versions`, { versionLabel: '1.0.0' }));
+      assert.equal(version.statusCode, 201, version.body);
+      team.versionId = json(version).versionId;
+      const gated = await as(team, post(`${asset(team)}/actions/lifecycle.setState`, { params: { state: 'approved' } }));
+      assert.equal(gated.statusCode, 202, gated.body);
+      team.approvalId = json(gated).data.requestId;
     }
   });
   after(() => t.close());
@@ -182,6 +206,8 @@ describeEachDatabase('namespace isolation matrix', (kind) => {
   test('after every row, each team\'s data is as it left it', async () => {
     for (const team of teams) {
       assert.deepEqual(json(await as(team, { url: `${MCP}/mcpservers/${team.entity}` })).tags, [`${team.namespace}-tag`]);
+      assert.equal(json(await as(team, { url: `${GOV}/approvals/${team.approvalId}` })).status, 'pending');
+      assert.deepEqual(json(await as(team, { url: asset(team) })).governance.risk, { level: 'low', categories: [`${team.namespace}-risk`] });
       const events = json(await as(team, { url: `${EVENTS}?pageSize=100` })).events as { namespace: string; actor: string }[];
       assert.ok(events.every((e) => e.namespace === team.namespace && e.actor === team.user));
     }

@@ -1,14 +1,17 @@
 import { sql, type Kysely } from 'kysely';
+import { adoptSingleTenantTables } from './adoptSingleTenantTables.js';
 
 /**
  * The initial schema. Every tenant table carries `namespace VARCHAR(63) NOT NULL DEFAULT 'default'`
  * and every key and request index leads with it (spec 05 §1.8). Written with IF NOT EXISTS forms so
- * re-running is harmless, and `ADD COLUMN IF NOT EXISTS` for the namespace so a table created by an
- * earlier, single-tenant release is backfilled with `default` by the column default.
+ * re-running is harmless. Tables an earlier, single-tenant release created are adopted first
+ * (namespace column backfilled with `default`, keys led by the namespace), since `CREATE … IF NOT
+ * EXISTS` would keep their single-tenant keys and index names.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   // Index builds on large tables may take minutes; the pool's statement timeout is for requests.
   await sql`SET LOCAL statement_timeout = 0`.execute(db);
+  await adoptSingleTenantTables(db);
   await sql`
     CREATE TABLE IF NOT EXISTS catalog_entities (
       id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
