@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts of the workspaces with node:test through tsx, from source (the `source`
 // export condition), so `npm test` needs no build. Extra arguments narrow the file list
-// (substring match), e.g. `npm test -- query/`.
+// (substring match), e.g. `npm test -- query/`, and skip the type check.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,6 +28,15 @@ const files = roots
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
+}
+// A full run first type-checks the whole tree, tests and benchmarks included (the build covers
+// only shipped code, and tsx strips types without checking them).
+if (filters.length === 0) {
+  const typecheck = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.tests.json')], { stdio: 'inherit', cwd: root });
+  if (typecheck.status !== 0) {
+    console.error('type check failed (npm run typecheck)');
+    process.exit(typecheck.status ?? 1);
+  }
 }
 const result = spawnSync(
   process.execPath,

@@ -8,7 +8,7 @@ const METRICS = '# HELP catalog_http_requests_total Requests.\n# TYPE catalog_ht
 
 function healthServer(defect?: 'no_metric' | 'no_echo' | 'starting') {
   return (r: StubRequest): StubReply | undefined => {
-    const echo = defect === 'no_echo' ? {} : { 'x-request-id': String(r.headers['x-request-id'] ?? 'generated-id') };
+    const echo: Record<string, string> = defect === 'no_echo' ? {} : { 'x-request-id': String(r.headers['x-request-id'] ?? 'generated-id') };
     if (r.path === '/healthz' || r.path === '/livez') return { status: 200, body: { status: 'alive', uptime: '1m2s' }, headers: echo };
     if (r.path === '/readyz') {
       const components = { database: { status: 'up' }, initial_load: { status: 'complete' }, plugins: { status: 'healthy' }, leader_election: { status: 'not_configured' } };

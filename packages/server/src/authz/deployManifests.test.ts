@@ -130,8 +130,8 @@ describe('deploy/ manifests', () => {
     });
     after(() => kube.close());
 
-    const may = (user: string, groups: string[], resource: string, verb: string, namespace?: string, group = CATALOG_GROUP) =>
-      client.subjectAccessReview({ user, groups, resourceAttributes: { group, resource, verb, ...(namespace ? { namespace } : {}) } }, TIMEOUT);
+    const may = (user: string, groups: readonly string[], resource: string, verb: string, namespace?: string, group = CATALOG_GROUP) =>
+      client.subjectAccessReview({ user, groups: [...groups], resourceAttributes: { group, resource, verb, ...(namespace ? { namespace } : {}) } }, TIMEOUT);
     const ENGINEER = ['alice', ['team-a-engineers']] as const;
     const REVIEWER = ['rita', ['team-a-reviewers']] as const;
 

@@ -220,7 +220,7 @@ describe('Kubernetes TokenReview', () => {
 describe('startup refusals', () => {
   test('an unreadable JWT key, TokenReview or sar without Kubernetes access exit 1', async () => {
     for (const env of [
-      { CATALOG_JWT_PUBLIC_KEY_PATH: '/nonexistent/jwt.pem' },
+      { CATALOG_JWT_PUBLIC_KEY_PATH: '/nonexistent/jwt.pem' } as Record<string, string>,
       { CATALOG_TOKEN_REVIEW_ENABLED: 'true' },
       { CATALOG_AUTHZ_MODE: 'sar' },
       { CATALOG_LEADER_ELECTION_ENABLED: 'true' },

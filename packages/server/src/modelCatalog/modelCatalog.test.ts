@@ -124,7 +124,7 @@ const SOURCES = `catalogs:
 type Json = Record<string, any>;
 const json = (response: { body: string }) => JSON.parse(response.body) as Json;
 const names = (body: Json) => (body.items as Json[]).map((item) => item.name as string);
-const allModels = [...LAB_A.models.map((m) => ({ ...m, source: 'lab-a' })), ...LAB_B.models.map((m) => ({ ...m, source: 'lab-b' })), ...LAB_C.models.map((m) => ({ ...m, source: 'lab-c' }))];
+const allModels: Json[] = [...LAB_A.models.map((m) => ({ ...m, source: 'lab-a' })), ...LAB_B.models.map((m) => ({ ...m, source: 'lab-b' })), ...LAB_C.models.map((m) => ({ ...m, source: 'lab-c' }))];
 
 describeEachDatabase('model catalog API', (kind) => {
   let t: TestServer;
@@ -241,7 +241,7 @@ describeEachDatabase('model catalog API', (kind) => {
   test('orderBy ACCURACY, artifact aggregates and model properties (§16.10)', async () => {
     const list = async (query: string) => names(json(await get(`${BASE}/models?pageSize=100&${query}`)));
     const withAccuracy = allModels
-      .map((m) => ({ name: m.name, source: m.source, acc: (m.artifacts ?? []).map((a: Json) => a.customProperties?.overall_average?.double_value).filter((v) => v !== undefined) as number[] }))
+      .map((m) => ({ name: m.name, source: m.source, acc: (m.artifacts ?? []).map((a: Json) => a.customProperties?.overall_average?.double_value).filter((v: unknown) => v !== undefined) as number[] }))
       .filter((m) => m.acc.length > 0)
       .sort((a, b) => Math.max(...b.acc) - Math.max(...a.acc))
       .map((m) => m.name);
@@ -256,7 +256,7 @@ describeEachDatabase('model catalog API', (kind) => {
     assert.deepEqual(byProvider, ['beta/echo-embed', 'beta/eps', 'beta/no-hardware', 'acme/wave-8b']);
     // The sortable columns of the capabilities document are orderBy values too (07 §4.3 B).
     for (const column of ['provider', 'license', 'sourceId']) {
-      const values = async (sortOrder: string) => (json(await get(`${BASE}/models?pageSize=100&orderBy=${column}&sortOrder=${sortOrder}`)).items as Json[]).map((m) => m[column]).filter((v) => v !== undefined);
+      const values = async (sortOrder: string) => (json(await get(`${BASE}/models?pageSize=100&orderBy=${column}&sortOrder=${sortOrder}`)).items as Json[]).map((m) => m[column]).filter((v: unknown) => v !== undefined);
       const ascending = await values('ASC');
       assert.ok(ascending.length > 1, column);
       assert.deepEqual(ascending, [...ascending].sort(), column);
@@ -346,7 +346,7 @@ describeEachDatabase('model catalog API', (kind) => {
     assert.deepEqual(body.filters.license, { type: 'string', values: licenses });
     const providers = [...new Set(allModels.map((m) => m.provider))].sort();
     assert.deepEqual(body.filters.provider.values, providers);
-    const p90s = allModels.flatMap((m) => (m.artifacts ?? []).map((a: Json) => a.customProperties?.ttft_p90?.double_value).filter((v) => v !== undefined)) as number[];
+    const p90s = allModels.flatMap((m) => (m.artifacts ?? []).map((a: Json) => a.customProperties?.ttft_p90?.double_value).filter((v: unknown) => v !== undefined)) as number[];
     assert.deepEqual(body.filters['artifacts.ttft_p90.double_value'], { type: 'number', range: { min: Math.min(...p90s), max: Math.max(...p90s) } });
     assert.deepEqual(body.filters['parameter_count.int_value'].range, { min: 3000000000, max: 8000000000 });
     assert.deepEqual(body.filters['artifacts.hardware_type.string_value'].values, ['A100', 'H100', 'L40S']);

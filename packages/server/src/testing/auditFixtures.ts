@@ -32,6 +32,7 @@ export async function auditPlugins(): Promise<PluginDeclaration[]> {
  */
 export const scriptedAuthorizer: Authorizer = {
   mode: 'role',
+  denialReason: '',
   allows: async (identity, check) => {
     if (identity.user === 'mallory') return false;
     if (check.namespace === null) return identity.user === 'ops-admin';

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rsaKeys, signHs256, signRs256 } from '../../testing/jwt.js';
-import { claimAt, loadRsaPublicKey, TokenRejectedError, verifyJwt } from './JwtVerifier.js';
+import { claimAt, loadRsaPublicKey, TokenRejectedError, verifyJwt, type JwtSettings } from './JwtVerifier.js';
 
 const keys = rsaKeys();
 const publicKey = createPublicKey(keys.publicPem);
 const NOW = 1_800_000_000;
-const settings = { publicKey, issuer: 'https://issuer.example', audience: 'catalog' };
+const settings: JwtSettings = { publicKey, issuer: 'https://issuer.example', audience: 'catalog' };
 const good = { sub: 'dave', iss: 'https://issuer.example', aud: ['other', 'catalog'], exp: NOW + 300, nbf: NOW - 10 };
 
 function rejection(token: string, s = settings): string {

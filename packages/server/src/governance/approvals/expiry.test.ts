@@ -52,7 +52,7 @@ describeEachDatabase('approval expiry', (kind) => {
     clock = new Date('2026-02-17T11:00:00.001Z');
     assert.equal((await read()).status, 'expired', 'reads report expiry before any write');
     await assert.rejects(
-      database.db.transaction().execute((trx) => decide(trx, ctx, 'default', id, { user: 'bob', groups: [], authenticated: true, source: 'header' }, { verdict: 'approve' })),
+      database.db.transaction().execute((trx) => decide(trx, ctx, 'default', id, { user: 'bob', groups: [], authenticated: true, source: 'proxy-headers' }, { verdict: 'approve' })),
       { statusCode: 409, message: 'approval request is already expired' },
     );
 
