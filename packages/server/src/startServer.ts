@@ -54,6 +54,7 @@ import type { AfterApplyHooks } from './sources/sourceEffects.js';
 import { SourceManager } from './sources/SourceManager.js';
 import { SourceRefresher } from './sources/SourceRefresher.js';
 import { SourceScheduler } from './sources/SourceScheduler.js';
+import { warnUnreachableDefault } from './tenancy/warnUnreachableDefault.js';
 
 const DB_PROBE_TIMEOUT_MS = 2_000;
 const COUNT_CACHE_TTL_MS = 5_000;
@@ -336,6 +337,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       const { unknownCatalogKeys } = catalog.setNamespace(namespace, document);
       for (const key of unknownCatalogKeys) logger.warn({ namespace, catalog: key }, 'sources configuration names no registered plugin; section kept');
     }
+    await warnUnreachableDefault(config.tenancy, { db: database.db, catalog, plugins: registry.list().map((p) => p.name), log: logger });
 
     await registry.initializeAll();
     lifecycle.gateOpen = true;
