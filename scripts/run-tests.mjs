@@ -40,7 +40,7 @@ if (filters.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  [join(root, 'node_modules/tsx/dist/cli.mjs'), '--conditions=source', '--test', '--test-concurrency=2', ...files],
+  [join(root, 'node_modules/tsx/dist/cli.mjs'), '--conditions=source', '--test', '--test-concurrency=3', ...files],
   { stdio: 'inherit', cwd: root },
 );
 process.exit(result.status ?? 1);
