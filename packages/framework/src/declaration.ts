@@ -176,7 +176,14 @@ export interface RouteDeclaration {
   /** Relative to the plugin base path, Fastify syntax (`/models/filter_options`). */
   url: string;
   schema: { params?: TSchema; querystring?: TSchema; body?: TSchema; response?: Record<number, TSchema> };
+  /** Checked before validation: one of the resources and verbs of spec 05 §3.1 (`assets`/`get`). */
   authz: { resource: string; verb: string };
+  /**
+   * Required on POST, PUT, PATCH and DELETE routes: the `action` of the request's one audit event
+   * (spec 05 §4.3), e.g. `recompute-scores`.
+   */
+  auditAction?: string;
+  /** Errors with a 4xx `statusCode` keep their status and message; anything else answers 500. */
   handler: (ctx: RouteContext, request: { params: unknown; query: unknown; body: unknown }) => Promise<unknown>;
 }
 

@@ -9,6 +9,7 @@ import type { IdentityResolver } from './authz/IdentityResolver.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import { registerActionRoutes } from './framework/actionRoutes.js';
+import { registerDeclaredRoutes } from './framework/declaredRoutes.js';
 import { registerEntityRoutes } from './framework/entityRoutes.js';
 import type { PluginRegistry } from './framework/PluginRegistry.js';
 import { registerPluginRoutes } from './framework/pluginRoutes.js';
@@ -143,6 +144,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerSourceRoutes(app, plugin, deps);
     registerSourceWriteRoutes(app, plugin, deps);
     registerRefreshRoutes(app, plugin, deps);
+    // After the generic routes, so a declared route that shadows one fails with the plugin's name.
+    registerDeclaredRoutes(app, plugin);
   }
   registerGovernanceRoutes(app, deps.governanceContext, deps.authorizer);
   await app.ready();

@@ -1,6 +1,8 @@
 import { DISPLAY_TYPES, type EntityUIHints, type KindDeclaration, type PluginDeclaration } from '@catalog/framework';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { STATE_CHANGING_METHODS } from '../audit/AuditRecorder.js';
+import { RESOURCES, VERBS } from '../http/routeConfig.js';
 import { BUILTIN_ACTIONS } from './builtinActions.js';
 
 const PLUGIN_NAME = /^[a-z][a-z0-9]{1,30}$/;
@@ -9,15 +11,15 @@ const KIND = /^[A-Z][A-Za-z0-9]*$/;
 const COLUMN_TYPES = new Set(['string', 'integer', 'number', 'boolean', 'array', 'object', 'date']);
 const FILTER_TYPES = new Set(['text', 'select', 'multiselect', 'boolean', 'number']);
 const DISPLAY = new Set<string>(DISPLAY_TYPES);
+const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+type Fail = (path: string, problem: string) => never;
 
 /**
  * Checks a declaration at initialization (spec 01 §5.1, §8.4; 02 §1.3). A violation throws with a
  * message naming the JSON path; the registry turns it into a failed plugin, not a failed process.
  */
 export function validateDeclaration(plugin: PluginDeclaration): void {
-  const fail = (path: string, problem: string): never => {
-    throw new Error(`invalid declaration: ${path} ${problem}`);
-  };
   if (!PLUGIN_NAME.test(plugin.name)) fail('name', 'must match ^[a-z][a-z0-9]{1,30}$');
   if (!plugin.version) fail('version', 'is required');
   if (!Array.isArray(plugin.entities) || plugin.entities.length === 0) fail('entities', 'must declare at least one kind');
@@ -43,9 +45,35 @@ export function validateDeclaration(plugin: PluginDeclaration): void {
     validateFields(kind, at, fail);
     validateUiHints(kind.uiHints, `${at}.uiHints`, actionIds, fail);
   });
+  validateRoutes(plugin);
 }
 
-function validateFields(kind: KindDeclaration, at: string, fail: (path: string, problem: string) => never): void {
+function fail(path: string, problem: string): never {
+  throw new Error(`invalid declaration: ${path} ${problem}`);
+}
+
+/**
+ * The plugin's own routes (spec 02 §1.6): a method, a URL under the base path but outside the
+ * framework's `/management`, a (resource, verb) pair of 05 §3.1, an audit action on writes, and no
+ * two routes on the same method and URL. The server registers no declared route of a plugin that fails this.
+ */
+export function validateRoutes(plugin: PluginDeclaration): void {
+  const seen = new Set<string>();
+  (plugin.routes ?? []).forEach((route, i) => {
+    const at = `routes[${i}]`;
+    if (!ROUTE_METHODS.includes(route.method)) fail(`${at}.method`, `"${String(route.method)}" is not one of ${ROUTE_METHODS.join(', ')}`);
+    if (typeof route.url !== 'string' || !route.url.startsWith('/')) fail(`${at}.url`, `"${String(route.url)}" must start with /`);
+    if (route.url === '/management' || route.url.startsWith('/management/')) fail(`${at}.url`, `"${route.url}" must not be under /management (framework routes)`);
+    if (!(RESOURCES as readonly string[]).includes(route.authz?.resource)) fail(`${at}.authz.resource`, `"${String(route.authz?.resource)}" is not one of ${RESOURCES.join(', ')}`);
+    if (!(VERBS as readonly string[]).includes(route.authz.verb)) fail(`${at}.authz.verb`, `"${String(route.authz.verb)}" is not one of ${VERBS.join(', ')}`);
+    if (STATE_CHANGING_METHODS.has(route.method) && !route.auditAction) fail(`${at}.auditAction`, `is required on ${route.method} routes`);
+    const key = `${route.method} ${route.url}`;
+    if (seen.has(key)) fail(at, `duplicates the route ${key}`);
+    seen.add(key);
+  });
+}
+
+function validateFields(kind: KindDeclaration, at: string, fail: Fail): void {
   const properties = kind.schema.properties as Record<string, TSchema>;
   const sections = new Set(kind.uiHints?.detailSections ?? []);
   kind.fields.columns.forEach((column, j) => {
@@ -80,7 +108,7 @@ function isArrayPath(properties: Record<string, TSchema>, path: string, declared
   return !path.includes('.') && properties[path]?.type === 'array';
 }
 
-function validateUiHints(hints: EntityUIHints, at: string, actionIds: Set<string>, fail: (path: string, problem: string) => never): void {
+function validateUiHints(hints: EntityUIHints, at: string, actionIds: Set<string>, fail: Fail): void {
   if (!hints) fail(at, 'is required');
   const display = (value: string | undefined, path: string) => {
     if (value !== undefined && !DISPLAY.has(value)) fail(path, `"${value}" is not one of the display types ${[...DISPLAY].join(', ')}`);

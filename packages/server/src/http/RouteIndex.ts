@@ -27,14 +27,15 @@ export class RouteIndex {
     for (const method of methods) {
       this.methods.add(method);
       this.routes.push({ method, url: route.url, authz: route.config!.authz!, audit: route.config?.audit, operationId: (route.schema as { operationId?: string } | undefined)?.operationId });
-      this.router.on(method as HTTPMethod, route.url, () => undefined, { config: route.config ?? {} });
+      this.router.on(method as HTTPMethod, route.url, () => undefined, { config: route.config ?? {}, url: route.url });
     }
   }
 
-  find(method: string, path: string): { config: Record<string, unknown>; params: Record<string, string | undefined> } | null {
+  find(method: string, path: string): { config: Record<string, unknown>; params: Record<string, string | undefined>; url: string } | null {
     const found = this.router.find(method as HTTPMethod, path);
     if (!found) return null;
-    return { config: (found.store as { config: Record<string, unknown> }).config, params: found.params };
+    const store = found.store as { config: Record<string, unknown>; url: string };
+    return { config: store.config, params: found.params, url: store.url };
   }
 
   /** Every registered (method, url) with its authorization declaration, in registration order. */
