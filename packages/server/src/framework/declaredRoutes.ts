@@ -11,8 +11,9 @@ import { validateRoutes } from './validateDeclaration.js';
  * A plugin's own routes under its base path (spec 02 §1.6). They run through the same pipeline as
  * the generic routes (tenancy, identity, authorization before validation, the failed-plugin 503,
  * the audit event of writes) and the one error handler. A route that shadows a generic route
- * (one that would take requests the generic route serves today) fails startup; a plugin whose route declarations are invalid gets none registered (the registry
- * marks it failed with the validation message when it initializes).
+ * (it would take requests the generic route serves) fails startup. A plugin whose route
+ * declarations are invalid gets none registered: the routes are built before the registry
+ * validates, and it marks the plugin failed with the validation message.
  */
 export function registerDeclaredRoutes(app: FastifyInstance, plugin: RegisteredPlugin): void {
   try {
