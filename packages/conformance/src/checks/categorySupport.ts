@@ -19,7 +19,7 @@ export function json(result: HttpResult): Json {
 }
 
 /** A name no server has: `conformance-missing-<runId>`. */
-export function missingName(ctx: RunContext): string {
+export function missingName(ctx: Pick<RunContext, 'runId'>): string {
   return `conformance-missing-${ctx.runId}`;
 }
 

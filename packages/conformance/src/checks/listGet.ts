@@ -1,6 +1,7 @@
 import { entitiesOf, isRecord, type EntityDoc } from '../run/capabilities.js';
 import type { ConformanceRun } from '../run/ConformanceRun.js';
 import type { Category, CheckHandle, HttpResult } from '../run/RunContext.js';
+import { missingName } from './categorySupport.js';
 import { describeBody, expectEnvelope, expectObject, expectStatus, valueAt } from './expect.js';
 
 type Item = Record<string, unknown>;
@@ -189,7 +190,7 @@ async function kindChecks(run: ConformanceRun, category: Category, plugin: strin
   });
   const item = items[0];
   const getTemplate = entity.endpoints?.get;
-  const missing = `conformance-missing-${run.runId}`;
+  const missing = missingName(run);
   await category.check(`${p}.get`, async (t) => {
     if (!getTemplate) return t.skip('no get endpoint');
     if (!item || typeof item.name !== 'string') return t.skip('empty list');
