@@ -281,3 +281,76 @@ describeEachDatabase('refresh jobs are namespace-scoped (05 §11 #16, #42)', (ki
     assert.equal((await t.inject({ method: 'POST', url: `${M}/refresh/a?namespace=team-b` })).statusCode, 404);
   });
 });
+
+describeEachDatabase('a team-b job from team-a (05 §11 #42)', (kind) => {
+  let t: TestServer;
+  const origin = new ControlledOrigin();
+  const PARTS = '/api/parts_catalog/v1alpha1/parts?pageSize=100';
+  const as = (namespace: 'team-a' | 'team-b', options: { method?: 'GET' | 'POST'; url: string }) =>
+    t.inject({ ...options, headers: { 'x-namespace': namespace, 'x-remote-user': namespace === 'team-a' ? 'alice' : 'carol' } });
+  const section = (source: string) => `catalogs:\n  parts:\n    sources:\n      - ${source}\n`;
+  before(async () => {
+    await origin.start();
+    origin.body = partsYaml(1, 'b-old');
+    t = await startTestServer({
+      kind,
+      plugins: [partsPlugin],
+      args: ['--config-store=db'],
+      files: { 'sources.yaml': 'catalogs:\n  parts:\n    sources: []\n' },
+      env: { CATALOG_TENANCY_MODE: 'namespace', CATALOG_NAMESPACES: 'team-a,team-b', CATALOG_REFRESH_RATE_LIMIT_SECONDS: '0', CATALOG_JOB_POLL_INTERVAL_SECONDS: '1' },
+      prepare: async (db) => {
+        await db.insertInto('catalog_config_sections').values([
+          { namespace: 'team-a', document: section(`{id: a-src, name: A, type: yaml, properties: {content: ${JSON.stringify(partsYaml(1, 'a'))}}}`) },
+          { namespace: 'team-b', document: section(`{id: b-slow, name: B, type: http, properties: {url: "${origin.url}"}}`) },
+        ]).execute();
+      },
+    });
+  });
+  after(async () => {
+    await t?.close();
+    await origin.close();
+  });
+
+  test('GET and :cancel of a running team-b job from team-a are 404 with the envelope; the job runs on in team-b, absent from team-a\'s list', async () => {
+    assert.deepEqual(json(await as('team-b', { url: PARTS })).items.map((p: { name: string }) => p.name), ['b-old-0']);
+    origin.holding = true;
+    origin.body = partsYaml(2, 'b-new');
+    try {
+      const enqueued = await as('team-b', { method: 'POST', url: `${M}/refresh/b-slow?force=true` });
+      assert.equal(enqueued.statusCode, 202, enqueued.body);
+      const { jobId } = json(enqueued);
+      const running = await waitFor(t, `${jobId}?namespace=team-b`, ['running']);
+
+      // The error envelope (00 §5 item 4) plus the request id every error carries: the same answer as an unknown id.
+      const notFound = (response: { statusCode: number; headers: Record<string, unknown>; body: string }) => {
+        assert.equal(response.statusCode, 404, response.body);
+        assert.match(String(response.headers['content-type']), /^application\/json/);
+        const { requestId, ...envelope } = json(response);
+        assert.deepEqual(envelope, { error: 'not_found', message: `job "${jobId}" not found` });
+        assert.equal(typeof requestId, 'string');
+      };
+      notFound(await as('team-a', { url: `${JOBS}/${jobId}` }));
+      notFound(await as('team-a', { method: 'POST', url: `${JOBS}/${jobId}:cancel` }));
+      const listA = json(await as('team-a', { url: `${JOBS}?pageSize=100` }));
+      assert.equal(listA.totalSize, 0);
+      assert.ok(!JSON.stringify(listA).includes(jobId), JSON.stringify(listA));
+      // The owner still sees it in its own list, and running, as it was before team-a's cancel.
+      const listB = json(await as('team-b', { url: `${JOBS}?pageSize=100` }));
+      assert.deepEqual(listB.jobs.map((j: { id: string }) => j.id), [jobId]);
+      const after = json(await as('team-b', { url: `${JOBS}/${jobId}` }));
+      assert.deepEqual(
+        [after.state, after.attemptCount, after.finishedAt, after.message],
+        [running.state, running.attemptCount, running.finishedAt, running.message],
+      );
+
+      // Had team-a's cancel taken effect, the job would end canceled with the old entities kept (see the running-cancel test).
+      origin.release();
+      const done = await waitFor(t, `${jobId}?namespace=team-b`, TERMINAL);
+      assert.equal(done.state, 'succeeded', done.message);
+      assert.deepEqual(json(await as('team-b', { url: PARTS })).items.map((p: { name: string }) => p.name), ['b-new-0', 'b-new-1']);
+      assert.deepEqual(json(await as('team-a', { url: PARTS })).items.map((p: { name: string }) => p.name), ['a-0']);
+    } finally {
+      origin.release();
+    }
+  });
+});
