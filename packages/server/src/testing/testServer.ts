@@ -89,29 +89,32 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       done();
     },
   });
-  const server = await startServer({
-    config: parsed.config,
-    plugins: options.plugins ?? (await loadBundledPlugins()),
-    version: SERVER_VERSION,
-    logStream,
-    overrides: options.overrides,
-  });
+  let server: RunningServer | undefined;
   try {
+    server = await startServer({
+      config: parsed.config,
+      plugins: options.plugins ?? (await loadBundledPlugins()),
+      version: SERVER_VERSION,
+      logStream,
+      overrides: options.overrides,
+    });
     await server.started;
     await server.initialLoad;
   } catch (error) {
-    await server.close();
+    // A startup that fails before startServer returns (building the app) leaves no server to close.
+    await server?.close();
     await dropDatabase?.();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const running = server;
   return {
-    server,
+    server: running,
     dir,
     logs,
-    inject: server.app.inject.bind(server.app),
+    inject: running.app.inject.bind(running.app),
     close: async () => {
-      await server.close();
+      await running.close();
       await dropDatabase?.();
       rmSync(dir, { recursive: true, force: true });
     },
