@@ -13,6 +13,13 @@ import { normalizeDsn } from '../config/databaseDsn.js';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
+/** The tables with a `namespace` column (05 §1.8, the entity children with their entities), as a fresh install creates them. */
+const NAMESPACED_TABLES = [
+  'approval_decisions', 'approval_requests', 'asset_governance', 'asset_versions', 'audit_events',
+  'catalog_config_sections', 'catalog_entities', 'catalog_entity_children', 'catalog_overlays', 'catalog_refresh_rate_limits',
+  'catalog_refresh_status', 'catalog_source_contents', 'catalog_source_revisions', 'env_bindings', 'model_filter_options', 'refresh_jobs',
+];
+
 describeEachDatabase('migrations', (kind) => {
   let database: TestDatabase;
   before(async () => {
@@ -25,11 +32,7 @@ describeEachDatabase('migrations', (kind) => {
       SELECT table_name, column_default, is_nullable FROM information_schema.columns
       WHERE column_name = 'namespace' AND table_schema = current_schema()`.execute(database.db);
     const tables = rows.map((r) => r.table_name).sort();
-    assert.deepEqual(tables, [
-      'approval_decisions', 'approval_requests', 'asset_governance', 'asset_versions', 'audit_events',
-      'catalog_config_sections', 'catalog_entities', 'catalog_entity_children', 'catalog_overlays', 'catalog_refresh_rate_limits',
-      'catalog_refresh_status', 'catalog_source_contents', 'catalog_source_revisions', 'env_bindings', 'model_filter_options', 'refresh_jobs',
-    ]);
+    assert.deepEqual(tables, NAMESPACED_TABLES);
     for (const row of rows) {
       assert.equal(row.is_nullable, 'NO');
       assert.match(row.column_default, /'default'/);
@@ -133,13 +136,28 @@ describeEachDatabase('upgrade from the pre-enterprise schema (05 §11 #8)', (kin
     assert.equal(await snapshot(database), before);
   });
 
+  test('every tenant table, adopted or created by the upgrade, has the namespace column of a fresh install', async () => {
+    const { rows } = await sql<{ table_name: string; column_default: string; is_nullable: string; data_type: string; character_maximum_length: number }>`
+      SELECT table_name, column_default, is_nullable, data_type, character_maximum_length FROM information_schema.columns
+      WHERE column_name = 'namespace' AND table_schema = current_schema() ORDER BY table_name`.execute(database.db);
+    assert.deepEqual(rows.map((r) => r.table_name), NAMESPACED_TABLES);
+    for (const row of rows) {
+      assert.deepEqual([row.is_nullable, row.data_type, row.character_maximum_length], ['NO', 'character varying', 63], row.table_name);
+      assert.match(row.column_default, /^'default'::character varying$/, row.table_name);
+    }
+  });
+
   test('every uniqueness constraint includes the namespace: a single-tenant key repeats in team-a, not in default', async () => {
-    for (const table of PRE_ENTERPRISE_TABLES) {
+    // Every namespaced table, not only the fixture's: the ones the upgrade creates (model_filter_options,
+    // audit_events, refresh_jobs) are held to the same rule.
+    for (const table of NAMESPACED_TABLES) {
       for (const key of await uniqueKeys(database, table)) {
         // Surrogate row ids are globally unique by construction (05 §1.8: still looked up with the namespace),
         // and so are keys led by one: a reviewer's decision on a (globally unique) approval request.
         if (key.columns.length === 1 && key.columns[0] === 'id') continue;
         if (table === 'approval_decisions' && key.columns[0] === 'request_id') continue;
+        // The active-job key of 05 §5.1 is (idempotency_key), whose value is `<namespace>:<plugin>:<source>`.
+        if (table === 'refresh_jobs' && key.index === 'refresh_jobs_active_key') continue;
         assert.ok(key.columns.includes('namespace'), `${table}: unique index ${key.index} (${key.columns.join(', ')}) lacks the namespace`);
       }
     }
@@ -149,6 +167,9 @@ describeEachDatabase('upgrade from the pre-enterprise schema (05 §11 #8)', (kin
       await repeat('team-a').execute(database.db);
       if (table !== 'catalog_source_revisions') await assert.rejects(repeat('default').execute(database.db), /duplicate key|unique/i, table);
     }
+    // model_filter_options, which the upgrade creates, is keyed by the namespace alone: one snapshot per namespace.
+    for (const ns of ['default', 'team-a']) await sql`INSERT INTO model_filter_options (namespace, options) VALUES (${ns}, '{}')`.execute(database.db);
+    await assert.rejects(sql`INSERT INTO model_filter_options (options) VALUES ('{}')`.execute(database.db), /duplicate key|unique/i);
     // A team-b binding cannot point at a version of default or team-a: the reference includes the namespace.
     await assert.rejects(sql`INSERT INTO env_bindings (id, namespace, plugin, asset_kind, asset_name, asset_uid, environment, version_id, bound_by)
       VALUES ('b-x', 'team-b', 'mcp', 'McpServer', 'Alpha', 'mcp:McpServer:Alpha', 'dev', 'v1', 'alice')`.execute(database.db), /foreign key/i);

@@ -5,6 +5,12 @@ import { sql, type Kysely } from 'kysely';
  * the catalog, overlay, governance-record and source-management tables without a `namespace` column,
  * with their single-tenant keys (some under the names this release gives its namespace-leading ones),
  * holding rows, and no migrator bookkeeping.
+ *
+ * Tenant tables it deliberately lacks: `audit_events` and `refresh_jobs` (the upgrade creates them,
+ * 05 §7.2 and §11 #8); `model_filter_options`, which was created namespace-keyed from the start
+ * (`namespace PRIMARY KEY`, one snapshot per namespace; no single-tenant form of it ever existed);
+ * and `catalog_source_configs`, which no migration of this server creates (the db config store keeps
+ * a namespace's sources in `catalog_config_sections`).
  */
 export const PRE_ENTERPRISE_TABLES = [
   'catalog_entities', 'catalog_entity_children', 'catalog_overlays', 'asset_governance', 'catalog_config_sections',
