@@ -87,12 +87,20 @@ export interface Replica {
 export async function startReplicas(count: number, args: string[], env: NodeJS.ProcessEnv): Promise<Replica[]> {
   return Promise.all(Array.from({ length: count }, async (_, i) => {
     const began = performance.now();
-    const server = await startProcess(process.execPath, [`${ROOT}packages/server/dist/main.js`, '--listen=127.0.0.1:0', ...args], {
+    const server = await startProcess(process.execPath, [...replicaNodeArgs(), `${ROOT}packages/server/dist/main.js`, '--listen=127.0.0.1:0', ...args], {
       PATH: process.env.PATH, CATALOG_LOG_LEVEL: 'info', POD_NAME: `replica-${i + 1}`, ...env,
     });
     const readySeconds = Math.round((await waitReady(server.url, began)) / 100) / 10;
     return { url: server.url, readySeconds, stop: () => stop(server.child) };
   }));
+}
+
+/**
+ * Node options for the replicas alone, not the load generator, from CATALOG_BENCH_NODE_ARGS (space
+ * separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; Node refuses `--cpu-prof` in NODE_OPTIONS).
+ */
+function replicaNodeArgs(): string[] {
+  return (process.env.CATALOG_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
 
 export function stop(child: ChildProcess): Promise<void> {

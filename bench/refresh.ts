@@ -16,6 +16,7 @@ import { DataVersions } from '../packages/server/src/cache/DataVersions.js';
 import { parseSourcesDocument } from '../packages/server/src/config/sourcesDocument.js';
 import { migrateDatabase, openDatabase, MEMORY_DATA_DIR, type CatalogDatabase } from '../packages/server/src/db/openDatabase.js';
 import { PluginRegistry } from '../packages/server/src/framework/PluginRegistry.js';
+import { IngestWorkerPool } from '../packages/server/src/ingest/IngestWorkerPool.js';
 import { createMetrics } from '../packages/server/src/metrics/metrics.js';
 import { createYamlProvider } from '../packages/server/src/providers/yamlProvider.js';
 import { SourceCatalog } from '../packages/server/src/sources/SourceCatalog.js';
@@ -46,6 +47,7 @@ async function time<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }
 
 async function benchOnce(kind: 'pglite' | 'postgres', sourcesPath: string) {
   const { database, drop } = await open(kind);
+  const ingest = new IngestWorkerPool({ moduleOf: () => '@catalog/plugin-mcp' });
   try {
     const log = pino({ level: 'silent' });
     const registry = new PluginRegistry([mcp], log);
@@ -58,6 +60,8 @@ async function benchOnce(kind: 'pglite' | 'postgres', sourcesPath: string) {
       providers: { yaml: createYamlProvider(fetchContext, async () => undefined) },
       settings: { maxBytes: fetchContext.maxBytes, maxItemsPerSource: 1_000_000, refreshTimeoutSeconds: 600 },
       metrics: createMetrics(), versions: new DataVersions(), log,
+      // As in the server: ingest runs in a worker thread that imports the plugin's package.
+      ingest,
     });
     const plugin = registry.get('mcp')!;
     const [namespace] = catalog.namespaces();
@@ -83,6 +87,7 @@ async function benchOnce(kind: 'pglite' | 'postgres', sourcesPath: string) {
     }));
     return { entities, firstMs: first.ms, unchangedMs: unchanged.ms, forcedMs: forced.ms, rawMs: raw.ms, unchangedStatus: unchanged.value.status };
   } finally {
+    await ingest.close();
     await database.close();
     await drop?.();
   }

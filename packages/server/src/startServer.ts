@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import { AuditRecorder } from './audit/AuditRecorder.js';
 import type { insertAuditEvent } from './audit/auditRepository.js';
 import { AuditRetention, auditRetentionDays } from './audit/AuditRetention.js';
+import { pluginModuleOf } from './bundledPlugins.js';
 import type { Authorizer } from './authz/Authorizer.js';
 import { createAccessControl } from './authz/createAccessControl.js';
 import type { ServerConfig } from './config/serverConfig.js';
@@ -25,6 +26,7 @@ import { DataVersions } from './cache/DataVersions.js';
 import { DiscoveryCache } from './cache/DiscoveryCache.js';
 import { watchPluginHealth } from './cache/watchPluginHealth.js';
 import { InProcessNotifications, PostgresNotifications, type Notifications } from './ha/Notifications.js';
+import { IngestWorkerPool } from './ingest/IngestWorkerPool.js';
 import { JobMaintenance } from './jobs/JobMaintenance.js';
 import { JobStore } from './jobs/JobStore.js';
 import { JobWorkerPool } from './jobs/JobWorkerPool.js';
@@ -116,6 +118,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const leaderElection = () => (config.leaderElection.enabled && elector === NO_LEADER_ELECTION ? { status: 'follower' } : elector.status());
 
   let refresher: SourceRefresher | undefined;
+  const ingestPool = new IngestWorkerPool({ moduleOf: (plugin) => pluginModuleOf(plugin.decl) });
   let scheduler: SourceScheduler | undefined;
   const registry = new PluginRegistry(plugins, logger, (plugin) => {
     // A plugin that recovered after a failed init gets its sources loaded now.
@@ -366,6 +369,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       versions,
       log: logger,
       afterApply,
+      ingest: ingestPool,
     });
     const db = database.db;
     healthTimer = watchPluginHealth(() => registry.list(), discoveryCache, PLUGIN_HEALTH_EVERY_MS);
@@ -456,6 +460,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // Jobs were re-queued by their workers above; what still fetches (scheduled syncs) stops now.
       refresher?.abortFetches('server is shutting down');
       await started.catch(() => undefined);
+      await ingestPool.close();
       await maintenance?.stop();
       // Released before the database closes, so a follower takes over within one retry period (05 §7.5).
       await elector.stop();

@@ -4,7 +4,7 @@ import { CommonEntityFields, definePlugin } from '@catalog/framework';
 import { Type } from '@sinclair/typebox';
 import pino from 'pino';
 import { parseSourcesDocument } from '../config/sourcesDocument.js';
-import { applyKindEntities, inSourceTransaction } from '../sources/applyEntities.js';
+import { applyKindEntities, inSourceTransaction, prepareEntity } from '../sources/applyEntities.js';
 import { SourceCatalog } from '../sources/SourceCatalog.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { PluginRegistry } from './PluginRegistry.js';
@@ -30,7 +30,7 @@ describeEachDatabase('link resolution', (kind) => {
     catalog.setNamespace('team-b', document);
     const key = { namespace: 'team-b', plugin: 'skills', sourceId: 's' };
     await inSourceTransaction(database.db, key, (trx) =>
-      applyKindEntities(trx, { ...key, kind: 'Skill' }, [{ name: 'only-in-b', doc: { name: 'only-in-b' }, provenance: {}, links: [] }]));
+      applyKindEntities(trx, { ...key, kind: 'Skill' }, [prepareEntity({ name: 'only-in-b', doc: { name: 'only-in-b' }, provenance: {}, links: [] })]));
   });
   after(() => database.close());
 

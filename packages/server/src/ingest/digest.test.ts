@@ -20,6 +20,24 @@ describe('canonicalJson', () => {
     assert.throws(() => canonicalJson(undefined), TypeError);
   });
 
+  it('orders integer-like keys as strings too ("10" before "9")', () => {
+    assert.equal(canonicalJson({ 9: 'a', 10: 'b', x: { 200: 1, 1000: 2 } }), '{"10":"b","9":"a","x":{"1000":2,"200":1}}');
+  });
+
+  it('serializes toJSON results, boxed primitives and nested empties like JSON.stringify', () => {
+    const when = new Date(Date.UTC(2026, 10, 29));
+    assert.equal(canonicalJson({ when, n: Object(2), s: Object('t'), e: {}, l: [], f: () => 1 }), '{"e":{},"l":[],"n":2,"s":"t","when":"2026-11-29T00:00:00.000Z"}');
+    assert.equal(canonicalJson([Number.NaN, Infinity, () => 1, Symbol('x')]), '[null,null,null,null]');
+    assert.throws(() => canonicalJson({ big: 1n }), TypeError);
+  });
+
+  it('agrees with sorting through JSON.stringify on documents without integer-like keys', () => {
+    const sorted = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_k, v: unknown) =>
+      v === null || typeof v !== 'object' || Array.isArray(v) ? v : Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))));
+    const doc = parse('name: a\ndescription: "quote \\" and \\u00e9"\ntools:\n  - {z: 1, a: [true, null, 1.25e-7]}\nmeta: {b: {d: 1, c: 2}, a: ""}\n');
+    assert.equal(canonicalJson(doc), JSON.stringify(sorted(doc)));
+  });
+
   it('keeps a "__proto__" key as data', () => {
     assert.equal(canonicalJson(JSON.parse('{"z":1,"__proto__":{"x":2}}')), '{"__proto__":{"x":2},"z":1}');
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { applyKindEntities, inSourceTransaction, type EntityToApply } from '../sources/applyEntities.js';
+import { applyKindEntities, inSourceTransaction, prepareEntity, type EntityToApply } from '../sources/applyEntities.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { MODEL_KIND, MODEL_PLUGIN, readFilterOptions, recomputeFilterOptions } from './filterOptions.js';
 
@@ -17,7 +17,7 @@ function model(name: string, doc: Record<string, unknown>, artifacts: Record<str
 async function refresh(database: TestDatabase, namespace: string, sourceId: string, entities: EntityToApply[]): Promise<void> {
   const key = { namespace, plugin: MODEL_PLUGIN, sourceId };
   await inSourceTransaction(database.db, key, async (trx) => {
-    await applyKindEntities(trx, { ...key, kind: MODEL_KIND }, entities);
+    await applyKindEntities(trx, { ...key, kind: MODEL_KIND }, entities.map((entity) => prepareEntity(entity)));
     await recomputeFilterOptions(trx, namespace);
   });
 }

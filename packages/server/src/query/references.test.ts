@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../db/schema.js';
 import { extractLinks } from '../framework/links.js';
-import { applyKindEntities, inSourceTransaction } from '../sources/applyEntities.js';
+import { applyKindEntities, inSourceTransaction, prepareEntity } from '../sources/applyEntities.js';
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from '../testing/databases.js';
 import { listEntities } from './listEntities.js';
 
@@ -25,7 +25,7 @@ async function seed(database: TestDatabase): Promise<void> {
     return { name: doc.name, doc, provenance: {}, links: extractLinks(gadget.references, doc) };
   });
   const key = { namespace: 'default', plugin: 'gadgets', sourceId: 's' };
-  await inSourceTransaction(database.db, key, (trx) => applyKindEntities(trx, { ...key, kind: 'Gadget' }, entities));
+  await inSourceTransaction(database.db, key, (trx) => applyKindEntities(trx, { ...key, kind: 'Gadget' }, entities.map((entity) => prepareEntity(entity))));
   await sql`ANALYZE catalog_entities`.execute(database.db);
 }
 

@@ -1,19 +1,18 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ChildCollectionDecl } from '@catalog/framework';
 import type { BaseLogger } from 'pino';
 import type { DataVersions } from '../cache/DataVersions.js';
 import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { Database } from '../db/schema.js';
-import { extractLinks } from '../framework/links.js';
 import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
 import { sha256Hex } from '../ingest/digest.js';
 import { compileNameFilter } from '../ingest/globs.js';
-import { parseSourceDocument } from '../ingest/parseDocument.js';
-import { validateEntries, type IngestError } from '../ingest/validateEntries.js';
+import { IngestFailure } from '../ingest/ingestDocuments.js';
+import type { IngestWorkerPool } from '../ingest/IngestWorkerPool.js';
+import { MAX_INGEST_ERRORS, type IngestError } from '../ingest/validateEntries.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ProviderError } from '../providers/ProviderError.js';
 import type { FailedDocument, FailedItem, FetchedDocument, FetchResult, Provider } from '../providers/types.js';
-import { applyKindEntities, inSourceTransaction, type ApplyCounts, type EntityToApply } from './applyEntities.js';
+import { applyKindEntities, inSourceTransaction, type ApplyCounts, type PreparedEntity } from './applyEntities.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import { dataConfigDigest } from './sourceDigests.js';
 import type { AfterApplyHooks } from './sourceEffects.js';
@@ -67,7 +66,6 @@ export interface RefreshSettings {
   refreshTimeoutSeconds: number;
 }
 
-const MAX_INGEST_ERRORS = 100;
 /**
  * A refresh changing this many entities refreshes the planner statistics: right after a bulk load
  * autovacuum has not run yet, and row estimates of 1 turn semi-joins over child rows into nested
@@ -96,6 +94,7 @@ export class SourceRefresher {
       log: BaseLogger;
       /** Run at the end of every refresh transaction that changed the plugin's entities. */
       afterApply?: AfterApplyHooks;
+      ingest: IngestWorkerPool;
     },
   ) {}
 
@@ -145,7 +144,7 @@ export class SourceRefresher {
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
       await options.onPhase?.('parsing');
       const filters = this.deps.providers[source.type]?.filters?.(source) ?? source;
-      const perKind = this.ingest(plugin, source, filters, fetched, outcome);
+      const perKind = await this.ingest(plugin, source, filters, fetched, outcome);
       checkAborted();
       const keepFilter = compileNameFilter(fetched.keep ?? [], []);
       const included = compileNameFilter(filters.includedItems, filters.excludedItems);
@@ -243,67 +242,30 @@ export class SourceRefresher {
     return provider.fetch({ source, location: { namespace, plugin: plugin.name, sourceId: source.id }, ...options });
   }
 
-  /**
-   * Parses and validates every document; returns the accepted entities per kind. A single-document
-   * source fails as a whole on a document-level error. In a multi-file source (git) a broken file
-   * counts as one rejection and the other files load, and a file without the kind's key is skipped
-   * (one repository may hold several catalogs); only when no file loads does the refresh fail.
-   */
-  private ingest(
+  /** Ingests the fetched documents in a worker thread and reports the rejections into `outcome`. */
+  private async ingest(
     plugin: RegisteredPlugin,
     source: SourceConfig,
     filters: { includedItems: readonly string[]; excludedItems: readonly string[] },
     fetched: { documents: FetchedDocument[]; failedDocuments?: FailedDocument[]; failedItems?: FailedItem[] },
     outcome: RefreshOutcome,
-  ): Map<string, EntityToApply[]> {
-    const { documents, failedDocuments = [], failedItems = [] } = fetched;
-    const perKind = new Map<string, EntityToApply[]>(plugin.kinds.map((k) => [k.decl.kind, []]));
-    const seenNames = new Map(plugin.kinds.map((k) => [k.decl.kind, new Map()]));
-    const multiFile = documents.length + failedDocuments.length > 1;
-    const reject = (item: IngestError) => {
-      outcome.rejectedCount += 1;
+  ): Promise<Map<string, PreparedEntity[]>> {
+    const { settings } = this.deps;
+    const result = await this.deps.ingest.ingest(plugin, {
+      documents: fetched.documents.map(({ file, text, provenance }) => ({ file, text, provenance })),
+      failedDocuments: fetched.failedDocuments ?? [],
+      failedItems: fetched.failedItems ?? [],
+      includedItems: filters.includedItems,
+      excludedItems: filters.excludedItems,
+      maxBytes: settings.maxBytes,
+      maxItemsPerSource: settings.maxItemsPerSource,
+    });
+    outcome.rejectedCount += result.rejectedCount;
+    for (const item of result.rejections) {
       if (outcome.ingestErrors.length < MAX_INGEST_ERRORS) outcome.ingestErrors.push(item);
       this.deps.log.warn({ namespace: outcome.namespace, plugin: plugin.name, sourceId: source.id, ...item }, 'entry rejected');
-    };
-    for (const failed of failedDocuments) reject({ file: failed.file, line: failed.line ?? 1, column: failed.column ?? 1, path: '', message: failed.message });
-    for (const failed of failedItems) reject({ file: failed.file, path: '', name: failed.name, message: failed.message });
-    let documentsLoaded = 0;
-    let accepted = 0;
-    for (const document of documents) {
-      let hasKey = false;
-      for (const kind of plugin.kinds) {
-        const parsed = parseSourceDocument(document.text, { file: document.file, maxBytes: this.deps.settings.maxBytes, yamlKey: kind.yamlKey });
-        if (!parsed.ok) {
-          if (parsed.error.missingKey && (multiFile || plugin.kinds.length > 1)) continue;
-          if (!multiFile) throw new IngestFailure(describeDocumentError(document.file, parsed.error));
-          reject({ file: document.file, line: parsed.error.line ?? 1, column: parsed.error.column ?? 1, path: '', message: parsed.error.message });
-          break;
-        }
-        hasKey = true;
-        const result = validateEntries(kind.decl, parsed.entries, {
-          file: document.file, yamlKey: kind.yamlKey, includedItems: filters.includedItems, excludedItems: filters.excludedItems,
-          seenNames: seenNames.get(kind.decl.kind),
-        });
-        outcome.rejectedCount += result.rejectedCount - Math.min(result.rejectedCount, result.ingestErrors.length);
-        for (const item of result.ingestErrors) reject(item);
-        const entities = perKind.get(kind.decl.kind)!;
-        for (const entry of result.accepted) {
-          entities.push({ ...splitChildren(kind.decl.children, entry.doc), name: entry.name, provenance: document.provenance, links: extractLinks(kind.decl.references, entry.doc) });
-        }
-        accepted += result.accepted.length;
-      }
-      if (hasKey) documentsLoaded++;
     }
-    if (documentsLoaded === 0) {
-      throw new IngestFailure(outcome.rejectedCount > 0 ? `no file of the source could be loaded (${outcome.rejectedCount} rejected)` : `${documents[0]?.file ?? 'document'}: no entries found`);
-    }
-    if (accepted === 0 && outcome.rejectedCount > 0) {
-      throw new IngestFailure(`all ${outcome.rejectedCount} entries were rejected`);
-    }
-    if (accepted > this.deps.settings.maxItemsPerSource) {
-      throw new IngestFailure(`source produced more than ${this.deps.settings.maxItemsPerSource} entities`);
-    }
-    return perKind;
+    return new Map(result.perKind);
   }
 
   private async analyze(): Promise<void> {
@@ -418,30 +380,6 @@ export class SourceRefresher {
 
 function sourceKeyText(key: { namespace: string; plugin: string; sourceId: string }): string {
   return `${key.namespace}/${key.plugin}/${key.sourceId}`;
-}
-
-/**
- * Takes a kind's child collection out of the validated entry: the entity is stored and served without
- * it, its items become child rows identified by their identity field or, lacking one, their position.
- */
-export function splitChildren(decl: ChildCollectionDecl | undefined, doc: Record<string, unknown>): Pick<EntityToApply, 'doc' | 'children'> {
-  // An entry without the field has no children (any stored earlier are deleted).
-  if (!decl) return { doc };
-  const { [decl.field]: list, ...rest } = doc;
-  const items = (Array.isArray(list) ? list : []).map((item: Record<string, unknown>, index) => {
-    const identity = decl.identityField !== undefined ? item[decl.identityField] : undefined;
-    const name = typeof identity === 'string' ? identity : null;
-    return { identity: name !== null ? `=${name}` : `#${index}`, name, doc: item };
-  });
-  return { doc: rest, children: { collection: decl.field, items } };
-}
-
-/** An ingest failure of a whole refresh (document-level error, every entry rejected, too many entries). */
-class IngestFailure extends Error {}
-
-function describeDocumentError(file: string, error: { message: string; line?: number; column?: number }): string {
-  const at = error.line !== undefined ? ` at line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ''}` : '';
-  return `${file}${at}: ${error.message}`;
 }
 
 /** Runs `work` at most `concurrency` at a time, results in input order. */

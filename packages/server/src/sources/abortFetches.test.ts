@@ -6,6 +6,7 @@ import pino from 'pino';
 import { DataVersions } from '../cache/DataVersions.js';
 import { parseSourcesDocument } from '../config/sourcesDocument.js';
 import { PluginRegistry } from '../framework/PluginRegistry.js';
+import { IngestWorkerPool } from '../ingest/IngestWorkerPool.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { Provider, ProviderRequest } from '../providers/types.js';
 import { createTestDatabase, type TestDatabase } from '../testing/databases.js';
@@ -43,6 +44,7 @@ function refresher(timeoutSeconds: number) {
     db: database.db, registry, catalog, providers: { yaml: stuck },
     settings: { maxBytes: 1024, maxItemsPerSource: 10, refreshTimeoutSeconds: timeoutSeconds },
     metrics: createMetrics(), versions: new DataVersions(), log: pino({ level: 'silent' }),
+    ingest: new IngestWorkerPool({ moduleOf: () => undefined }),
   });
   return { instance, plugin: registry.list()[0], source: catalog.sources('default', 'things')[0] };
 }

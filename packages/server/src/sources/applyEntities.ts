@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { EntityLink } from '../framework/links.js';
 import { linkKeys } from '../framework/links.js';
-import { contentDigest } from '../ingest/digest.js';
+import { canonicalJson, contentDigest, sha256Hex } from '../ingest/digest.js';
 
 export interface EntityToApply {
   name: string;
@@ -17,6 +17,40 @@ export interface EntityToApply {
 export interface ChildrenToApply {
   collection: string;
   items: { identity: string; name: string | null; doc: Record<string, unknown> }[];
+}
+
+/**
+ * An entity as its row is written: documents already serialized and the digest computed. Ingest
+ * prepares entities in a worker thread (ingest/IngestWorkerPool.ts), so plain strings are what
+ * crosses back to the request thread, and applying them costs no hashing or serializing there.
+ */
+export interface PreparedEntity {
+  name: string;
+  doc: string;
+  digest: string;
+  provenance: string;
+  links: string;
+  linkKeys: string[];
+  children?: { collection: string; items: { identity: string; name: string | null; doc: string }[] };
+}
+
+/**
+ * `provenance` may be given serialized, when many entities of one document share it. Documents are
+ * stored as their canonical JSON: JSONB keeps no key order anyway, and the digest hashes the same text.
+ */
+export function prepareEntity(entity: EntityToApply, provenance = JSON.stringify(entity.provenance)): PreparedEntity {
+  const { children } = entity;
+  const doc = canonicalJson(entity.doc);
+  return {
+    name: entity.name,
+    doc,
+    // Children count toward the digest, so a change in one artifact rewrites the model and its artifacts.
+    digest: children ? contentDigest({ doc: entity.doc, children }) : sha256Hex(doc),
+    provenance,
+    links: JSON.stringify(entity.links),
+    linkKeys: linkKeys(entity.links),
+    ...(children && { children: { collection: children.collection, items: children.items.map((item) => ({ ...item, doc: canonicalJson(item.doc) })) } }),
+  };
 }
 
 export interface ApplyCounts {
@@ -44,7 +78,7 @@ const UPDATE_BATCH = 500;
 export async function applyKindEntities(
   trx: Transaction<Database>,
   key: SourceKey & { kind: string },
-  entities: readonly EntityToApply[],
+  entities: readonly PreparedEntity[],
   keep: (name: string) => boolean = () => false,
 ): Promise<ApplyCounts & { kept: number }> {
   const existing = await trx
@@ -61,11 +95,9 @@ export async function applyKindEntities(
   const inserts: (Row & { name: string })[] = [];
   const updates: (Row & { id: string })[] = [];
   let unchanged = 0;
-  const withChildren: { id?: string; name: string; children: ChildrenToApply }[] = [];
+  const withChildren: { id?: string; name: string; children: NonNullable<PreparedEntity['children']> }[] = [];
   for (const entity of entities) {
-    // Children count toward the digest, so a change in one artifact rewrites the model and its artifacts.
-    const digest = contentDigest(entity.children ? { doc: entity.doc, children: entity.children } : entity.doc);
-    const links = JSON.stringify(entity.links);
+    const { digest, links } = entity;
     const current = byName.get(entity.name);
     byName.delete(entity.name);
     // Links derive from the document and the kind's declared references, which a new release may change.
@@ -73,7 +105,7 @@ export async function applyKindEntities(
       unchanged++;
       continue;
     }
-    const row = { doc: JSON.stringify(entity.doc), digest, provenance: JSON.stringify(entity.provenance), links, link_keys: linkKeys(entity.links) };
+    const row = { doc: entity.doc, digest, provenance: entity.provenance, links, link_keys: entity.linkKeys };
     if (current) updates.push({ id: current.id, ...row });
     else inserts.push({ name: entity.name, ...row });
     if (entity.children) withChildren.push({ id: current?.id, name: entity.name, children: entity.children });
@@ -129,11 +161,11 @@ export async function applyKindEntities(
 async function replaceChildren(
   trx: Transaction<Database>,
   namespace: string,
-  entities: readonly { entityId: string; children: ChildrenToApply }[],
+  entities: readonly { entityId: string; children: NonNullable<PreparedEntity['children']> }[],
 ): Promise<void> {
   if (entities.length === 0) return;
   const rows = entities.flatMap(({ entityId, children }) =>
-    children.items.map((item, position) => ({ entityId, collection: children.collection, identity: item.identity, name: item.name, position, doc: JSON.stringify(item.doc) })),
+    children.items.map((item, position) => ({ entityId, collection: children.collection, identity: item.identity, name: item.name, position, doc: item.doc })),
   );
   const entityIds = toBigintArray(entities.map((entity) => entity.entityId));
   await sql`DELETE FROM catalog_entity_children AS c

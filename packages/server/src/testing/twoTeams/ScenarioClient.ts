@@ -30,7 +30,11 @@ export interface Mutation {
 
 export type ViolationKind = 'isolation' | 'rbacPositive' | 'rbacNegative' | 'stability';
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+// A UUID's dashed tail; the eight hex digits before it are checked by hand. Searching from the dash is
+// about nine times faster than the whole pattern, which the engine tries at every offset of a page, and
+// the load generator shares the machine with the servers it measures.
+const UUID_TAIL = /-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const UUID_HEAD = /^[0-9a-f]{8}$/;
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_EXAMPLES = 20;
 
@@ -114,7 +118,9 @@ export class ScenarioClient {
       this.violation('isolation', `${method} ${path} as ${caller.user} in ${caller.namespace} shows ${other.namespace}'s data: ${text.slice(0, 300)}`);
     }
     const seen = this.uuidsSeen.get(own.namespace)!;
-    for (const uuid of text.match(UUID) ?? []) seen.add(uuid);
+    for (const { index } of text.matchAll(UUID_TAIL)) {
+      if (index >= 8 && UUID_HEAD.test(text.slice(index - 8, index))) seen.add(text.slice(index - 8, index + 28));
+    }
   }
 
   /** Forgets latencies and statuses (not mutations), e.g. of the data load before the measured run. */
