@@ -70,8 +70,12 @@ export interface StartOptions {
   version: string;
   /** Log destination; defaults to stdout. */
   logStream?: NodeJS.WritableStream;
-  /** Test seams: a scripted authorizer, a failing audit insert (spec 05 §11 items 32, 36). */
-  overrides?: { authorizer?: Authorizer; insertAuditEvent?: typeof insertAuditEvent };
+  /**
+   * Test seams: a scripted authorizer, a failing audit insert (spec 05 §11 items 32, 36), and an
+   * ingest pool shared by the many servers one test process starts (a worker takes about half a
+   * second to start); a shared pool is left open when this server closes.
+   */
+  overrides?: { authorizer?: Authorizer; insertAuditEvent?: typeof insertAuditEvent; ingest?: IngestWorkerPool };
   /** Whether this replica runs singleton tasks (retention, the approval expiry sweep); defaults to always. */
   leadership?: Leadership;
 }
@@ -118,7 +122,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const leaderElection = () => (config.leaderElection.enabled && elector === NO_LEADER_ELECTION ? { status: 'follower' } : elector.status());
 
   let refresher: SourceRefresher | undefined;
-  const ingestPool = new IngestWorkerPool({ moduleOf: (plugin) => pluginModuleOf(plugin.decl) });
+  const ingestPool = options.overrides?.ingest ?? new IngestWorkerPool({ moduleOf: (plugin) => pluginModuleOf(plugin.decl) });
   let scheduler: SourceScheduler | undefined;
   const registry = new PluginRegistry(plugins, logger, (plugin) => {
     // A plugin that recovered after a failed init gets its sources loaded now.
@@ -460,7 +464,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       // Jobs were re-queued by their workers above; what still fetches (scheduled syncs) stops now.
       refresher?.abortFetches('server is shutting down');
       await started.catch(() => undefined);
-      await ingestPool.close();
+      if (ingestPool !== options.overrides?.ingest) await ingestPool.close();
       await maintenance?.stop();
       // Released before the database closes, so a follower takes over within one retry period (05 §7.5).
       await elector.stop();

@@ -25,6 +25,12 @@ export class AdvisoryLockElector extends CampaigningElector {
   private readonly key: number;
   private client: pg.Client | null = null;
   private lastPing = 0;
+  /**
+   * A replica that lost the lock with its session stands aside this long before campaigning again:
+   * the followers try every retry period, so one of them takes over instead of the replica whose
+   * link to the database just failed winning the race to reconnect.
+   */
+  private standAsideUntil = 0;
 
   constructor(private readonly options: AdvisoryLockElectorOptions) {
     super('postgres', options.identity, options.log, options.retryPeriodMs);
@@ -42,6 +48,7 @@ export class AdvisoryLockElector extends CampaigningElector {
   }
 
   protected async campaign(): Promise<void> {
+    if (!this.state.leading && Date.now() < this.standAsideUntil) return;
     try {
       const client = await this.session();
       if (this.state.leading) {
@@ -72,6 +79,7 @@ export class AdvisoryLockElector extends CampaigningElector {
     client.on('end', () => {
       if (this.client !== client) return;
       this.client = null;
+      if (this.state.leading) this.standAside();
       this.state.set(false, null);
     });
     await withTimeout(client.connect(), this.options.retryPeriodMs).catch(async (error: unknown) => {
@@ -84,10 +92,15 @@ export class AdvisoryLockElector extends CampaigningElector {
 
   /** Steps down (when leading) and closes the session, which releases the lock on the server side. */
   private async dropSession(): Promise<void> {
+    if (this.state.leading) this.standAside();
     this.state.set(false, null);
     const client = this.client;
     this.client = null;
     if (client) await this.close(client);
+  }
+
+  private standAside(): void {
+    this.standAsideUntil = Date.now() + 2 * this.options.retryPeriodMs;
   }
 
   /**

@@ -10,6 +10,7 @@ import { migrateDatabase, openDatabase } from '../db/openDatabase.js';
 import type { Database } from '../db/schema.js';
 import { startServer, type RunningServer, type StartOptions } from '../startServer.js';
 import { createPostgresTestDatabase, type TestDatabaseKind } from './databases.js';
+import { sharedIngestPool } from './sharedIngestPool.js';
 
 export interface TestServerOptions {
   kind: TestDatabaseKind;
@@ -96,7 +97,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       plugins: options.plugins ?? (await loadBundledPlugins()),
       version: SERVER_VERSION,
       logStream,
-      overrides: options.overrides,
+      overrides: { ingest: sharedIngestPool(), ...options.overrides },
     });
     await server.started;
     await server.initialLoad;
