@@ -1,6 +1,8 @@
 // The shape every check category codes against (contract shared by the category modules).
 // Names here are stable: extend, never rename.
 
+import type { ConformanceOptions } from '../options.js';
+
 export type CategoryId = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J';
 
 export interface Identity {
@@ -64,22 +66,13 @@ export interface ExpectedCaps {
   hasUIHints?: boolean;
 }
 
-/** Options after defaults and validation (see options.ts). */
-export interface ResolvedOptions {
-  serverUrl: string;
-  plugin?: string;
-  namespace?: string;
-  otherNamespace?: string;
-  identity?: Identity;
-  deniedIdentity?: Identity;
-  reviewerIdentity?: Identity;
+/** Options after defaults and validation (see options.ts): the same fields, the defaulted ones required. */
+export interface ResolvedOptions extends Omit<ConformanceOptions, 'skip' | 'mutate' | 'fixtures' | 'timeoutMs' | 'readyTimeoutMs' | 'jobTimeoutMs' | 'fetch'> {
   /** Category letters to skip. */
   skip: CategoryId[];
   mutate: boolean;
   /** plugin → fixture file text. */
   fixtures: Record<string, string>;
-  expectedEntityKinds?: string[];
-  expectedCaps?: ExpectedCaps;
   timeoutMs: number;
   readyTimeoutMs: number;
   jobTimeoutMs: number;
