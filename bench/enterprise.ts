@@ -3,7 +3,7 @@
  * of the e2e test (packages/server/src/testing/twoTeams) at full size. The built server, `--replicas`
  * processes (default 2) on one PostgreSQL database, in the SAR setup (namespace tenancy,
  * CATALOG_NAMESPACES=team-a,team-b, SubjectAccessReviews answered by the fake Kubernetes API server
- * with the multi-tenant RBAC fixture); 2 teams × 5 plugins × `--entities` (default 10,000) per plugin;
+ * with the multi-tenant RBAC fixture, in a process of its own); 2 teams × 5 plugins × `--entities` (default 10,000) per plugin;
  * `--users` virtual users (default 20) for `--duration` seconds (default 60), refresh jobs running
  * throughout. Reports p50/p95/p99 of list/get and of discovery against the targets (p95 ≤ 300 ms and
  * ≤ 150 ms), the 5xx count, jobs completed and every violation of the scenario's checks; exits 1 on a
@@ -14,10 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MULTI_TENANT_RBAC, startFakeKube } from '@catalog/fake-kube';
 import { writeTeamDataset } from '../packages/server/src/testing/twoTeams/teamDataset.js';
 import { TwoTeamScenario, type LatencySummary } from '../packages/server/src/testing/twoTeams/TwoTeamScenario.js';
-import { createBenchDatabase, startReplicas } from './harness.js';
+import { createBenchDatabase, startFakeKubeProcess, startReplicas } from './harness.js';
 
 const TARGETS = { listGet: 300, discovery: 150 };
 
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
   });
   const perPlugin = Number(values.entities);
   const dir = mkdtempSync(join(tmpdir(), 'catalog-bench-enterprise-'));
-  const kube = await startFakeKube({ rbac: MULTI_TENANT_RBAC });
+  const kube = await startFakeKubeProcess();
   const { url: databaseUrl, drop } = await createBenchDatabase();
   try {
     const sources = writeTeamDataset(join(dir, 'data'), perPlugin);
@@ -72,7 +71,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await drop();
-    await kube.close();
+    await kube.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

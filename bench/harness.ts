@@ -10,10 +10,17 @@ export interface Started {
   child: ChildProcess;
   url: string;
   msToListening: number;
+  /** The stdout line that announced the URL, parsed. */
+  announcement: Record<string, unknown>;
 }
 
-/** Spawns a server and resolves with the URL from its `server listening` log line. */
-export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+/**
+ * Spawns a process and resolves with the URL of the first stdout line `announces` accepts (by default
+ * a server's `server listening` log line), a JSON object with a `url`.
+ */
+export function startProcess(
+  command: string, args: string[], env: NodeJS.ProcessEnv, announces = (line: string) => line.includes('"server listening"'),
+): Promise<Started> {
   const began = performance.now();
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -24,10 +31,10 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
       while ((newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        if (line.includes('"server listening"')) {
-          const { url } = JSON.parse(line) as { url: string };
+        if (announces(line)) {
+          const announcement = JSON.parse(line) as { url: string };
           // Keep draining stdout so the server never blocks on a full pipe.
-          resolve({ child, url, msToListening: performance.now() - began });
+          resolve({ child, url: announcement.url, msToListening: performance.now() - began, announcement });
         }
       }
       if (buffer.length > 1e6) buffer = '';
@@ -101,6 +108,16 @@ export async function startReplicas(count: number, args: string[], env: NodeJS.P
  */
 function replicaNodeArgs(): string[] {
   return (process.env.CATALOG_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+}
+
+/**
+ * The fake Kubernetes API server (its CLI, with the multi-tenant RBAC fixture) in a process of its own,
+ * as an API server is: in the load generator's process, every SubjectAccessReview a replica sends would
+ * wait for the load generator's event loop, which parses and scans every response.
+ */
+export async function startFakeKubeProcess(): Promise<{ kubeconfigPath: string; stop: () => Promise<void> }> {
+  const started = await startProcess(process.execPath, [`${ROOT}packages/fake-kube/bin/fake-kube.js`], { PATH: process.env.PATH }, (line) => line.startsWith('{"url"'));
+  return { kubeconfigPath: started.announcement.kubeconfigPath as string, stop: () => stop(started.child) };
 }
 
 export function stop(child: ChildProcess): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -44,6 +44,10 @@ export interface FakeKube {
   readonly kubeconfigPath: string;
   /** Every request, in arrival order. */
   readonly requests: RecordedRequest[];
+  /** Connections accepted so far: with keep-alive, fewer than requests. */
+  readonly connectionCount: number;
+  /** Closes the connections that carry no request now, as a server's idle timeout does. */
+  closeIdleConnections(): void;
   applyManifests(yaml: string): void;
   deleteObject(kind: string, namespace: string | null, name: string): void;
   setFault(fault: Fault | null): void;
@@ -216,7 +220,9 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   };
   const server: Server = options.tls ? createHttpsServer({ key: readTlsFile('server.key'), cert: readTlsFile('server.crt') }, listener) : createServer(listener);
   // The raw sockets (also of unfinished TLS handshakes), so `close()` can end them all.
+  let connectionCount = 0;
   server.on('connection', (socket) => {
+    connectionCount++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -286,6 +292,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     url,
     kubeconfigPath,
     requests,
+    get connectionCount() {
+      return connectionCount;
+    },
+    closeIdleConnections: () => server.closeIdleConnections(),
     applyManifests,
     deleteObject(kind, namespace, name) {
       const plural = (PLURAL_BY_KIND.get(kind) ?? kind) as StoredKind;

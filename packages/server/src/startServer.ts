@@ -468,6 +468,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await maintenance?.stop();
       // Released before the database closes, so a follower takes over within one retry period (05 §7.5).
       await elector.stop();
+      kube.close();
       await registry.stopAll();
       await notifications?.close();
       await database?.close();

@@ -131,6 +131,31 @@ subjects: [{kind: User, name: frank}]
     assert.equal(await client.subjectAccessReview(spec, TIMEOUT), true);
   });
 
+  it('calls share one keep-alive connection, which the client-node library alone would open per call', async () => {
+    const reuse = new KubeClient(loadKubeConfig({ kubeconfig: kube.kubeconfigPath, env: {} })!);
+    const before = kube.connectionCount;
+    for (let i = 0; i < 10; i++) assert.equal(await reuse.subjectAccessReview(review('alice', ['team-a-engineers'], 'assets', 'list', 'team-a'), TIMEOUT), true);
+    assert.equal(await reuse.readLease('ha', 'absent', TIMEOUT), null);
+    assert.equal(await reuse.readConfigMap('team-a', 'absent', TIMEOUT), null);
+    assert.equal(kube.connectionCount - before, 1, 'twelve sequential calls, one connection');
+    reuse.close();
+    assert.equal(await reuse.subjectAccessReview(review('bob', [], 'approvals', 'approve', 'team-a'), TIMEOUT), true, 'a closed client connects again');
+    assert.equal(kube.connectionCount - before, 2);
+    reuse.close();
+  });
+
+  it('a connection the API server closed while idle is not used again', async () => {
+    const reuse = new KubeClient(loadKubeConfig({ kubeconfig: kube.kubeconfigPath, env: {} })!);
+    const spec = review('carol', [], 'assets', 'update', 'team-b');
+    assert.equal(await reuse.subjectAccessReview(spec, TIMEOUT), true);
+    const before = kube.connectionCount;
+    kube.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await reuse.subjectAccessReview(spec, TIMEOUT), true);
+    assert.equal(kube.connectionCount - before, 1, 'a new connection');
+    reuse.close();
+  });
+
   it('refuses requests without the kubeconfig bearer token', async () => {
     const response = await fetch(`${kube.url}/version`);
     assert.equal(response.status, 401);
@@ -159,6 +184,15 @@ describe('KubeClient against the fake Kubernetes API server over TLS (spec 05 §
     const lease = await client.readLease('catalog-system', 'tls-lease', TIMEOUT);
     assert.equal(lease?.spec?.holderIdentity, 'pod-a');
     assert.equal(await client.readLease('catalog-system', 'missing', TIMEOUT), null);
+  });
+
+  it('reuses one TLS connection across calls: one handshake, not one per call', async () => {
+    const client = new KubeClient(config);
+    const before = kube.connectionCount;
+    for (let i = 0; i < 5; i++) assert.equal(await client.subjectAccessReview(review('alice', ['team-a-engineers'], 'assets', 'get', 'team-a'), TIMEOUT), true);
+    assert.equal(await client.readLease('catalog-system', 'missing', TIMEOUT), null);
+    assert.equal(kube.connectionCount - before, 1);
+    client.close();
   });
 
   it('a client that does not trust the test CA fails the handshake and reaches nothing', async () => {

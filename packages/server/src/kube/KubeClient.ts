@@ -11,6 +11,7 @@ import {
   type V1Lease,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { ReusedConnections } from './ReusedConnections.js';
 
 /** A failed Kubernetes API call: `status` is the HTTP status, `0` for transport errors and timeouts. */
 export class KubeApiError extends Error {
@@ -44,6 +45,7 @@ export class KubeClient {
   private readonly authentication: AuthenticationV1Api;
   private readonly coordination: CoordinationV1Api;
   private readonly core: CoreV1Api;
+  private readonly connections = new ReusedConnections();
 
   constructor(config: KubeConfig) {
     this.authorization = config.makeApiClient(AuthorizationV1Api);
@@ -52,9 +54,14 @@ export class KubeClient {
     this.core = config.makeApiClient(CoreV1Api);
   }
 
+  /** Ends the pooled connections to the API server. */
+  close(): void {
+    this.connections.close();
+  }
+
   /** `status.allowed` of one SubjectAccessReview; a missing status is a malformed answer. */
   async subjectAccessReview(spec: AccessReviewSpec, timeoutMs: number): Promise<boolean> {
-    const review = await call(
+    const review = await this.call(
       (options) => this.authorization.createSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec } }, options),
       timeoutMs,
     );
@@ -64,7 +71,7 @@ export class KubeClient {
 
   /** The user of an authenticated token, or null when the API server does not authenticate it. */
   async tokenReview(token: string, timeoutMs: number): Promise<ReviewedUser | null> {
-    const review = await call(
+    const review = await this.call(
       (options) => this.authentication.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } }, options),
       timeoutMs,
     );
@@ -73,28 +80,28 @@ export class KubeClient {
   }
 
   readLease(namespace: string, name: string, timeoutMs: number): Promise<V1Lease | null> {
-    return orNull(call((options) => this.coordination.readNamespacedLease({ namespace, name }, options), timeoutMs));
+    return orNull(this.call((options) => this.coordination.readNamespacedLease({ namespace, name }, options), timeoutMs));
   }
 
   createLease(namespace: string, body: V1Lease, timeoutMs: number): Promise<V1Lease> {
-    return call((options) => this.coordination.createNamespacedLease({ namespace, body }, options), timeoutMs);
+    return this.call((options) => this.coordination.createNamespacedLease({ namespace, body }, options), timeoutMs);
   }
 
   /** Replaces the Lease; `body.metadata.resourceVersion` makes it conditional (409 when another writer won). */
   replaceLease(namespace: string, body: V1Lease, timeoutMs: number): Promise<V1Lease> {
-    return call((options) => this.coordination.replaceNamespacedLease({ namespace, name: body.metadata!.name!, body }, options), timeoutMs);
+    return this.call((options) => this.coordination.replaceNamespacedLease({ namespace, name: body.metadata!.name!, body }, options), timeoutMs);
   }
 
   readConfigMap(namespace: string, name: string, timeoutMs: number): Promise<V1ConfigMap | null> {
-    return orNull(call((options) => this.core.readNamespacedConfigMap({ namespace, name }, options), timeoutMs));
+    return orNull(this.call((options) => this.core.readNamespacedConfigMap({ namespace, name }, options), timeoutMs));
   }
 
   listConfigMaps(namespace: string, timeoutMs: number): Promise<V1ConfigMap[]> {
-    return call((options) => this.core.listNamespacedConfigMap({ namespace }, options), timeoutMs).then((list) => list.items);
+    return this.call((options) => this.core.listNamespacedConfigMap({ namespace }, options), timeoutMs).then((list) => list.items);
   }
 
   createConfigMap(namespace: string, body: V1ConfigMap, timeoutMs: number): Promise<V1ConfigMap> {
-    return call((options) => this.core.createNamespacedConfigMap({ namespace, body }, options), timeoutMs);
+    return this.call((options) => this.core.createNamespacedConfigMap({ namespace, body }, options), timeoutMs);
   }
 
   /**
@@ -102,54 +109,54 @@ export class KubeClient {
    * writer won). `dryRun` asks the API server to authorize and validate the update without storing it.
    */
   replaceConfigMap(namespace: string, body: V1ConfigMap, timeoutMs: number, options: { dryRun?: boolean } = {}): Promise<V1ConfigMap> {
-    return call(
+    return this.call(
       (callOptions) => this.core.replaceNamespacedConfigMap({ namespace, name: body.metadata!.name!, body, ...(options.dryRun ? { dryRun: 'All' } : {}) }, callOptions),
       timeoutMs,
     );
   }
 
   readSecret(namespace: string, name: string, timeoutMs: number): Promise<V1Secret | null> {
-    return orNull(call((options) => this.core.readNamespacedSecret({ namespace, name }, options), timeoutMs));
+    return orNull(this.call((options) => this.core.readNamespacedSecret({ namespace, name }, options), timeoutMs));
   }
 
   listSecrets(namespace: string, timeoutMs: number): Promise<V1Secret[]> {
-    return call((options) => this.core.listNamespacedSecret({ namespace }, options), timeoutMs).then((list) => list.items);
+    return this.call((options) => this.core.listNamespacedSecret({ namespace }, options), timeoutMs).then((list) => list.items);
   }
 
   createSecret(namespace: string, body: V1Secret, timeoutMs: number): Promise<V1Secret> {
-    return call((options) => this.core.createNamespacedSecret({ namespace, body }, options), timeoutMs);
+    return this.call((options) => this.core.createNamespacedSecret({ namespace, body }, options), timeoutMs);
   }
 
   replaceSecret(namespace: string, body: V1Secret, timeoutMs: number): Promise<V1Secret> {
-    return call((options) => this.core.replaceNamespacedSecret({ namespace, name: body.metadata!.name!, body }, options), timeoutMs);
+    return this.call((options) => this.core.replaceNamespacedSecret({ namespace, name: body.metadata!.name!, body }, options), timeoutMs);
+  }
+
+  /** Runs one API call on a pooled connection with an abort deadline and maps every failure to a KubeApiError. */
+  private async call<T>(run: (options: CallOptions) => Promise<T>, timeoutMs: number): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const abortOnDeadline: ObservableMiddleware = {
+      pre: (context) => {
+        context.setSignal(signal);
+        return new Observable(Promise.resolve(context));
+      },
+      post: (context) => new Observable(Promise.resolve(context)),
+    };
+    const options: CallOptions = { middleware: [this.connections.middleware, abortOnDeadline], middlewareMergeStrategy: 'append' };
+    try {
+      return await run(options);
+    } catch (error) {
+      if (error instanceof ApiException) {
+        const body = error.body as { message?: string } | string | undefined;
+        const detail = typeof body === 'object' && body?.message ? body.message : `HTTP ${error.code}`;
+        throw new KubeApiError(error.code, `Kubernetes API answered ${error.code}: ${detail}`);
+      }
+      if (signal.aborted) throw new KubeApiError(0, `Kubernetes API did not answer within ${timeoutMs} ms`);
+      throw new KubeApiError(0, `Kubernetes API unreachable: ${(error as Error).message}`);
+    }
   }
 }
 
 type CallOptions = Parameters<AuthorizationV1Api['createSubjectAccessReview']>[1];
-
-/** Runs one API call with an abort deadline and maps every failure to a KubeApiError. */
-async function call<T>(run: (options: CallOptions) => Promise<T>, timeoutMs: number): Promise<T> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const abortOnDeadline: ObservableMiddleware = {
-    pre: (context) => {
-      context.setSignal(signal);
-      return new Observable(Promise.resolve(context));
-    },
-    post: (context) => new Observable(Promise.resolve(context)),
-  };
-  const options: CallOptions = { middleware: [abortOnDeadline], middlewareMergeStrategy: 'append' };
-  try {
-    return await run(options);
-  } catch (error) {
-    if (error instanceof ApiException) {
-      const body = error.body as { message?: string } | string | undefined;
-      const detail = typeof body === 'object' && body?.message ? body.message : `HTTP ${error.code}`;
-      throw new KubeApiError(error.code, `Kubernetes API answered ${error.code}: ${detail}`);
-    }
-    if (signal.aborted) throw new KubeApiError(0, `Kubernetes API did not answer within ${timeoutMs} ms`);
-    throw new KubeApiError(0, `Kubernetes API unreachable: ${(error as Error).message}`);
-  }
-}
 
 async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   try {

@@ -2,14 +2,17 @@ import { StartupError } from '../errors.js';
 import { KubeClient } from './KubeClient.js';
 import { loadKubeConfig, type KubeAccessSettings } from './kubeConfig.js';
 
+/** The shared client, created on first call; `close` ends its connections if it was created. */
+export type LazyKubeClient = (() => KubeClient | null) & { close(): void };
+
 /**
  * One lazily created Kubernetes client per process, shared by everything that needs the API (SAR,
  * TokenReview, Lease, Secret references). Returns null when no access is configured; a kubeconfig
  * that cannot be loaded is a startup error.
  */
-export function lazyKubeClient(settings: KubeAccessSettings): () => KubeClient | null {
+export function lazyKubeClient(settings: KubeAccessSettings): LazyKubeClient {
   let client: KubeClient | null | undefined;
-  return () => {
+  const get = () => {
     if (client === undefined) {
       try {
         const config = loadKubeConfig(settings);
@@ -20,4 +23,5 @@ export function lazyKubeClient(settings: KubeAccessSettings): () => KubeClient |
     }
     return client;
   };
+  return Object.assign(get, { close: () => client?.close() });
 }
