@@ -12,10 +12,10 @@ const settings = { enabled: true, discoveryTtlSeconds: 60, capabilitiesTtlSecond
 
 test('a real LRU: reading A, B, A, then C evicts B (05 §11 #49)', () => {
   const cache = new DiscoveryCache(settings);
-  cache.set('discovery', 'a', 'A');
-  cache.set('discovery', 'b', 'B');
+  cache.set('discovery', 'a', 'A', cache.snapshot());
+  cache.set('discovery', 'b', 'B', cache.snapshot());
   assert.equal(cache.get('discovery', 'a'), 'A');
-  cache.set('discovery', 'c', 'C');
+  cache.set('discovery', 'c', 'C', cache.snapshot());
   assert.equal(cache.get('discovery', 'b'), undefined);
   assert.equal(cache.get('discovery', 'a'), 'A');
   assert.equal(cache.get('discovery', 'c'), 'C');
@@ -23,7 +23,7 @@ test('a real LRU: reading A, B, A, then C evicts B (05 §11 #49)', () => {
 
 test('entries expire after their TTL; namespaces have separate entries', async () => {
   const cache = new DiscoveryCache({ ...settings, discoveryTtlSeconds: 0.05 });
-  cache.set('discovery', DiscoveryCache.key('team-a'), 'A');
+  cache.set('discovery', DiscoveryCache.key('team-a'), 'A', cache.snapshot());
   assert.equal(cache.get('discovery', DiscoveryCache.key('team-b')), undefined);
   assert.equal(cache.get('discovery', DiscoveryCache.key('team-a')), 'A');
   await new Promise((resolve) => setTimeout(resolve, 80));
@@ -32,10 +32,10 @@ test('entries expire after their TTL; namespaces have separate entries', async (
 
 test('invalidating a plugin clears discovery and that plugin\'s capabilities in every namespace', () => {
   const cache = new DiscoveryCache({ ...settings, maxSize: 10 });
-  cache.set('discovery', 'x', 'D');
-  cache.set('capabilities', DiscoveryCache.key('team-a', 'mcp'), 'M1');
-  cache.set('capabilities', DiscoveryCache.key('team-b', 'mcp'), 'M2');
-  cache.set('capabilities', DiscoveryCache.key('team-a', 'skills'), 'S');
+  cache.set('discovery', 'x', 'D', cache.snapshot());
+  cache.set('capabilities', DiscoveryCache.key('team-a', 'mcp'), 'M1', cache.snapshot());
+  cache.set('capabilities', DiscoveryCache.key('team-b', 'mcp'), 'M2', cache.snapshot());
+  cache.set('capabilities', DiscoveryCache.key('team-a', 'skills'), 'S', cache.snapshot());
   const versions = new DataVersions();
   versions.onChange((change) => cache.invalidatePlugin(change.plugin));
   versions.bump('team-a', 'mcp');
@@ -45,14 +45,30 @@ test('invalidating a plugin clears discovery and that plugin\'s capabilities in 
   assert.equal(cache.get('capabilities', DiscoveryCache.key('team-a', 'skills')), 'S');
 });
 
+test('an answer computed across an invalidation is not stored: it may show the state before the change', () => {
+  const cache = new DiscoveryCache({ ...settings, maxSize: 10 });
+  const before = cache.snapshot();
+  cache.invalidatePlugin('mcp');
+  cache.set('discovery', 'x', 'computed before the change', before);
+  cache.set('capabilities', DiscoveryCache.key('team-a', 'skills'), 'computed before the change', before);
+  assert.equal(cache.get('discovery', 'x'), undefined);
+  assert.equal(cache.get('capabilities', DiscoveryCache.key('team-a', 'skills')), undefined);
+  const during = cache.snapshot();
+  cache.invalidateAll();
+  cache.set('discovery', 'x', 'computed before the change', during);
+  assert.equal(cache.get('discovery', 'x'), undefined);
+  cache.set('discovery', 'x', 'computed after the change', cache.snapshot());
+  assert.equal(cache.get('discovery', 'x'), 'computed after the change');
+});
+
 test('disabled or bypassed caches store and serve nothing', () => {
   const off = new DiscoveryCache({ ...settings, enabled: false });
-  off.set('discovery', 'a', 'A');
+  off.set('discovery', 'a', 'A', off.snapshot());
   assert.equal(off.get('discovery', 'a'), undefined);
   let down = true;
   const bypassed = new DiscoveryCache(settings);
   bypassed.bypassWhen(() => down);
-  bypassed.set('discovery', 'a', 'A');
+  bypassed.set('discovery', 'a', 'A', bypassed.snapshot());
   down = false;
   assert.equal(bypassed.get('discovery', 'a'), undefined);
 });
@@ -63,12 +79,12 @@ test('the health watcher clears discovery at its first evaluation and on every f
   const asked: unknown[] = [];
   const plugin = { name: 'p', checkHealth: async (options: { fresh: boolean }) => (asked.push(options), { healthy }) };
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  cache.set('discovery', 'x', 'cached before the watcher started');
+  cache.set('discovery', 'x', 'cached before the watcher started', cache.snapshot());
   const timer = watchPluginHealth(() => [plugin], cache, 100);
   try {
     await settle(10);
     assert.equal(cache.get('discovery', 'x'), undefined, 'a body cached before the first evaluation is not trusted');
-    cache.set('discovery', 'x', 'healthy');
+    cache.set('discovery', 'x', 'healthy', cache.snapshot());
     await settle(150);
     assert.equal(cache.get('discovery', 'x'), 'healthy', 'no flip, no invalidation');
     healthy = false;

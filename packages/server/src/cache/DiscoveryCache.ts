@@ -19,6 +19,8 @@ export class DiscoveryCache {
   private readonly caches: Record<CacheName, LRUCache<string, string>>;
   /** While the notification listener is down, other replicas' changes would go unseen: bypass. */
   private bypassed: () => boolean = () => false;
+  /** Counts invalidations, so an answer computed before one is never stored after it. */
+  private generation = 0;
 
   constructor(
     private readonly settings: DiscoveryCacheSettings,
@@ -47,13 +49,23 @@ export class DiscoveryCache {
     return body;
   }
 
-  set(cache: CacheName, key: string, body: string): void {
-    if (!this.settings.enabled || this.bypassed()) return;
+  /** Taken before computing an answer, and given to `set` with it. */
+  snapshot(): number {
+    return this.generation;
+  }
+
+  /**
+   * Stores an answer computed since `snapshot` was taken, unless an invalidation came in between:
+   * that answer may predate the change, and storing it would serve the old state for a whole TTL.
+   */
+  set(cache: CacheName, key: string, body: string, snapshot: number): void {
+    if (!this.settings.enabled || this.bypassed() || snapshot !== this.generation) return;
     this.caches[cache].set(key, body);
   }
 
   /** Clears discovery entirely and the capabilities of `plugin` in every namespace. */
   invalidatePlugin(plugin: string): void {
+    this.generation++;
     this.caches.discovery.clear();
     for (const key of [...this.caches.capabilities.keys()]) {
       if (key.endsWith(`\u0000${plugin}`)) this.caches.capabilities.delete(key);
@@ -61,6 +73,7 @@ export class DiscoveryCache {
   }
 
   invalidateAll(): void {
+    this.generation++;
     this.caches.discovery.clear();
     this.caches.capabilities.clear();
   }

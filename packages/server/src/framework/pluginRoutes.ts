@@ -63,7 +63,8 @@ async function cached(cache: DiscoveryCache, reply: FastifyReply, name: CacheNam
   const hit = cache.get(name, key);
   if (cache.enabled) reply.header('X-Cache', hit === undefined ? 'MISS' : 'HIT');
   if (hit !== undefined) return hit;
+  const snapshot = cache.snapshot();
   const body = JSON.stringify(await compute());
-  cache.set(name, key, body);
+  cache.set(name, key, body, snapshot);
   return body;
 }
