@@ -130,6 +130,31 @@ test('a worker that dies fails its task only; the next task gets a new worker', 
   }
 });
 
+test('an aborted task leaves the queue; an aborted running task stops its worker, and the next task gets a new one', async () => {
+  const hanging = join(scratch, 'hanging-plugin.mjs');
+  writeFileSync(hanging, 'for (;;) {}\n');
+  const modules = new Map([['mcp', MODULE], ['hang', pathToFileURL(hanging).href]]);
+  let next = 'hang';
+  const pool = new IngestWorkerPool({ moduleOf: () => modules.get(next), size: 1 });
+  try {
+    const running = new AbortController();
+    const stuck = pool.ingest(plugin, input(document(2)), running.signal);
+    next = 'mcp';
+    const waiting = new AbortController();
+    const queued = pool.ingest(plugin, input(document(2)), waiting.signal);
+    waiting.abort();
+    await assert.rejects(queued, /ingest aborted/);
+    const after = pool.ingest(plugin, input(document(3)));
+    // The worker never finishes importing its plugin: only stopping it ends the task.
+    running.abort();
+    await assert.rejects(stuck, /ingest aborted/);
+    assert.equal((await after).perKind[0][1].length, 3, 'the task queued behind it ran on a new worker');
+    await assert.rejects(pool.ingest(plugin, input(document(1)), AbortSignal.abort()), /ingest aborted/);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a package that does not declare the plugin is refused', async () => {
   const pool = new IngestWorkerPool({ moduleOf: () => '@catalog/plugin-prompts', size: 1 });
   try {

@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RegisteredPlugin } from '../framework/PluginRegistry.js';
 import type { PreparedEntity } from '../sources/applyEntities.js';
+import { availableCpus } from './availableCpus.js';
 import { ingestDocuments, IngestFailure, type IngestInput, type IngestOutput } from './ingestDocuments.js';
 import type { IngestError } from './validateEntries.js';
 
@@ -21,6 +21,7 @@ export type IngestWorkerMessage =
 interface Task {
   request: IngestRequest;
   perKind: Map<string, PreparedEntity[]>;
+  /** Settle the caller's promise and stop listening for its abort. */
   resolve: (output: IngestOutput) => void;
   reject: (error: Error) => void;
 }
@@ -34,34 +35,53 @@ interface Slot {
  * Runs ingest (parse, validate, digest, serialize; `ingestDocuments`) in worker threads, so a refresh
  * of a large source does not hold the request thread for hundreds of milliseconds. Workers start on
  * first use, one task at a time each, `size` at most; tasks wait in order. A worker that dies fails its
- * task and is replaced by the next one. Plugins are loaded in the worker from their package
- * (`moduleOf`); a declaration without a package (one built in code, as tests do) is ingested on the
- * calling thread instead, with the same function.
+ * task and is replaced by the next one. An aborted task leaves the queue, or, when running, its
+ * worker is stopped (and replaced on demand): a canceled refresh of a large source does not hold a
+ * worker to the end. Plugins are loaded in the worker from their package (`moduleOf`); a declaration
+ * without a package (one built in code, as tests do) is ingested on the calling thread instead, with
+ * the same function (not abortable: the caller checks its signal afterwards).
  */
 export class IngestWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
+  private defaultSize?: number;
 
   constructor(
     private readonly options: {
       moduleOf: (plugin: RegisteredPlugin) => string | undefined;
-      /** Default: one less than the available cores, between 1 and 4. */
+      /** Default: one less than the available CPUs (a container's CPU limit counts), between 1 and 4. */
       size?: number;
     },
   ) {}
 
   get size(): number {
-    return this.options.size ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    return this.options.size ?? (this.defaultSize ??= Math.max(1, Math.min(4, availableCpus() - 1)));
   }
 
-  ingest(plugin: RegisteredPlugin, input: IngestInput): Promise<IngestOutput> {
+  ingest(plugin: RegisteredPlugin, input: IngestInput, signal?: AbortSignal): Promise<IngestOutput> {
     const module = this.options.moduleOf(plugin);
     if (module === undefined) return Promise.resolve().then(() => ingestDocuments(plugin.kinds, input));
     if (this.closed) return Promise.reject(new Error('the ingest worker pool is closed'));
+    if (signal?.aborted) return Promise.reject(new Error('ingest aborted'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, module, plugin: plugin.name, input }, perKind: new Map(), resolve, reject });
+      const onAbort = () => this.abort(task);
+      const settled = () => signal?.removeEventListener('abort', onAbort);
+      const task: Task = {
+        request: { id: this.nextId++, module, plugin: plugin.name, input },
+        perKind: new Map(),
+        resolve: (output) => {
+          settled();
+          resolve(output);
+        },
+        reject: (error) => {
+          settled();
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(task);
       this.dispatch();
     });
   }
@@ -74,6 +94,21 @@ export class IngestWorkerPool {
       slot.task?.reject(new Error('the ingest worker pool is closed'));
       return slot.worker.terminate();
     }));
+  }
+
+  /** A queued task leaves the queue; a running one stops its worker, which the next task replaces. */
+  private abort(task: Task): void {
+    const queued = this.queue.indexOf(task);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    const slot = this.slots.find((s) => s.task === task);
+    if (slot) {
+      // Out of the pool first, so neither its last messages nor its exit touch another task.
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      slot.task = undefined;
+      void slot.worker.terminate();
+    }
+    task.reject(new Error('ingest aborted'));
+    this.dispatch();
   }
 
   private dispatch(): void {

@@ -144,7 +144,7 @@ export class SourceRefresher {
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
       await options.onPhase?.('parsing');
       const filters = this.deps.providers[source.type]?.filters?.(source) ?? source;
-      const perKind = await this.ingest(plugin, source, filters, fetched, outcome);
+      const perKind = await this.ingest(plugin, source, filters, fetched, outcome, signal);
       checkAborted();
       const keepFilter = compileNameFilter(fetched.keep ?? [], []);
       const included = compileNameFilter(filters.includedItems, filters.excludedItems);
@@ -242,16 +242,17 @@ export class SourceRefresher {
     return provider.fetch({ source, location: { namespace, plugin: plugin.name, sourceId: source.id }, ...options });
   }
 
-  /** Ingests the fetched documents in a worker thread and reports the rejections into `outcome`. */
+  /** Ingests the fetched documents in a worker thread (stopped when `signal` aborts) and reports the rejections into `outcome`. */
   private async ingest(
     plugin: RegisteredPlugin,
     source: SourceConfig,
     filters: { includedItems: readonly string[]; excludedItems: readonly string[] },
     fetched: { documents: FetchedDocument[]; failedDocuments?: FailedDocument[]; failedItems?: FailedItem[] },
     outcome: RefreshOutcome,
+    signal: AbortSignal | undefined,
   ): Promise<Map<string, PreparedEntity[]>> {
     const { settings } = this.deps;
-    const result = await this.deps.ingest.ingest(plugin, {
+    const ingesting = this.deps.ingest.ingest(plugin, {
       documents: fetched.documents.map(({ file, text, provenance }) => ({ file, text, provenance })),
       failedDocuments: fetched.failedDocuments ?? [],
       failedItems: fetched.failedItems ?? [],
@@ -259,6 +260,11 @@ export class SourceRefresher {
       excludedItems: filters.excludedItems,
       maxBytes: settings.maxBytes,
       maxItemsPerSource: settings.maxItemsPerSource,
+    }, signal);
+    // An aborted job stops its ingest at once rather than waiting for a large source to finish.
+    const result = await ingesting.catch((error: unknown) => {
+      if (signal?.aborted) throw new RefreshAborted();
+      throw error;
     });
     outcome.rejectedCount += result.rejectedCount;
     for (const item of result.rejections) {

@@ -11,7 +11,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import type { Provider, ProviderRequest } from '../providers/types.js';
 import { createTestDatabase, type TestDatabase } from '../testing/databases.js';
 import { SourceCatalog } from './SourceCatalog.js';
-import { SourceRefresher } from './SourceRefresher.js';
+import { RefreshAborted, SourceRefresher } from './SourceRefresher.js';
 
 const things = definePlugin({
   name: 'things', version: 'v1alpha1', displayName: 'Things', description: 'Things', icon: 'wrench', sourceTypes: ['yaml'],
@@ -36,15 +36,15 @@ const stuck: Provider = {
   },
 };
 
-function refresher(timeoutSeconds: number) {
+function refresher(timeoutSeconds: number, seams: { provider?: Provider; ingest?: IngestWorkerPool } = {}) {
   const registry = new PluginRegistry([things], pino({ level: 'silent' }));
   const catalog = new SourceCatalog(registry);
   catalog.setNamespace('default', parseSourcesDocument('catalogs:\n  things:\n    sources:\n      - {id: s, name: S, type: yaml, properties: {path: x.yaml}}\n', 'sources.yaml'));
   const instance = new SourceRefresher({
-    db: database.db, registry, catalog, providers: { yaml: stuck },
+    db: database.db, registry, catalog, providers: { yaml: seams.provider ?? stuck },
     settings: { maxBytes: 1024, maxItemsPerSource: 10, refreshTimeoutSeconds: timeoutSeconds },
     metrics: createMetrics(), versions: new DataVersions(), log: pino({ level: 'silent' }),
-    ingest: new IngestWorkerPool({ moduleOf: () => undefined }),
+    ingest: seams.ingest ?? new IngestWorkerPool({ moduleOf: () => undefined }),
   });
   return { instance, plugin: registry.list()[0], source: catalog.sources('default', 'things')[0] };
 }
@@ -81,4 +81,31 @@ test('the refresh timeout aborts the provider signal', async () => {
   const outcome = await instance.refresh('default', plugin, source);
   assert.equal(outcome.error, 'refresh timed out after 1s');
   assert.equal(signals.at(-1)!.aborted, true);
+});
+
+test('an aborted job stops its ingest: the pool gets the job\'s signal, the refresh ends aborted and records nothing', async () => {
+  const answering: Provider = {
+    type: 'yaml',
+    fetch: async () => ({ documents: [{ file: 'x.yaml', text: 'things:\n  - name: a\n', digest: 'd1', provenance: {} }] }),
+  };
+  const given: (AbortSignal | undefined)[] = [];
+  // A worker that never finishes unless stopped, like a very large source.
+  const endlessIngest = {
+    ingest: (_plugin: unknown, _input: unknown, signal?: AbortSignal) => {
+      given.push(signal);
+      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('ingest aborted')), { once: true }));
+    },
+  } as unknown as IngestWorkerPool;
+  const { instance, plugin, source } = refresher(60, { provider: answering, ingest: endlessIngest });
+  const statusRows = () => database.db.selectFrom('catalog_refresh_status').selectAll().where('plugin', '=', 'things').execute();
+  const before = await statusRows();
+  const job = new AbortController();
+  const phases: string[] = [];
+  const running = instance.refresh('default', plugin, source, { signal: job.signal, onPhase: async (phase) => void phases.push(phase) });
+  while (given.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  job.abort();
+  await assert.rejects(running, (error: Error) => error instanceof RefreshAborted);
+  assert.equal(given[0], job.signal);
+  assert.deepEqual(phases, ['fetching', 'parsing']);
+  assert.deepEqual(await statusRows(), before, 'no refresh result was recorded');
 });
