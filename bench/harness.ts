@@ -1,7 +1,10 @@
 /** Shared pieces of the benchmarks: a server process, readiness, an autocannon run, a scratch database. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { parse } from 'yaml';
+import { REQUEST_LOG_PATH } from '@catalog/fake-kube';
 import { createPostgresTestDatabase } from '../packages/server/src/testing/databases.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -106,18 +109,27 @@ export async function startReplicas(count: number, args: string[], env: NodeJS.P
  * Node options for the replicas alone, not the load generator, from CATALOG_BENCH_NODE_ARGS (space
  * separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; Node refuses `--cpu-prof` in NODE_OPTIONS).
  */
-function replicaNodeArgs(): string[] {
+export function replicaNodeArgs(): string[] {
   return (process.env.CATALOG_BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
 
 /**
- * The fake Kubernetes API server (its CLI, with the multi-tenant RBAC fixture) in a process of its own,
- * as an API server is: in the load generator's process, every SubjectAccessReview a replica sends would
- * wait for the load generator's event loop, which parses and scans every response.
+ * The fake Kubernetes API server (its CLI, with the multi-tenant RBAC fixture or the `rbac` file) in a
+ * process of its own, as an API server is: in the load generator's process, every SubjectAccessReview
+ * a replica sends would wait for the load generator's event loop. `requests(suffix)` counts the
+ * requests whose path ends with `suffix`, from the server's request log.
  */
-export async function startFakeKubeProcess(): Promise<{ kubeconfigPath: string; stop: () => Promise<void> }> {
-  const started = await startProcess(process.execPath, [`${ROOT}packages/fake-kube/bin/fake-kube.js`], { PATH: process.env.PATH }, (line) => line.startsWith('{"url"'));
-  return { kubeconfigPath: started.announcement.kubeconfigPath as string, stop: () => stop(started.child) };
+export async function startFakeKubeProcess(rbac?: string): Promise<{ kubeconfigPath: string; requests: (suffix: string) => Promise<number>; stop: () => Promise<void> }> {
+  const started = await startProcess(
+    process.execPath, [`${ROOT}packages/fake-kube/bin/fake-kube.js`, ...(rbac ? ['--rbac', rbac] : [])], { PATH: process.env.PATH }, (line) => line.startsWith('{"url"'),
+  );
+  const kubeconfigPath = started.announcement.kubeconfigPath as string;
+  const token = (parse(readFileSync(kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[] }).users[0].user.token;
+  const requests = async (suffix: string) => {
+    const log = (await (await fetch(`${started.url}${REQUEST_LOG_PATH}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { byPath: Record<string, number> };
+    return Object.entries(log.byPath).filter(([path]) => path.endsWith(suffix)).reduce((n, [, count]) => n + count, 0);
+  };
+  return { kubeconfigPath, requests, stop: () => stop(started.child) };
 }
 
 export function stop(child: ChildProcess): Promise<void> {

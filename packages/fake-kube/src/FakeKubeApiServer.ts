@@ -70,6 +70,9 @@ const KIND_BY_PLURAL: Record<StoredKind, { kind: string; apiVersion: string; nam
 };
 const PLURAL_BY_KIND = new Map(Object.entries(KIND_BY_PLURAL).map(([plural, info]) => [info.kind, plural as StoredKind]));
 
+/** `GET` (with the kubeconfig's token): `{count, byPath: {"<METHOD> <path>": n}}` of the requests so far. */
+export const REQUEST_LOG_PATH = '/fake-kube/requests';
+
 const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);
 const readTlsFile = (name: string) => readFileSync(new URL(name, TLS_DIR));
 
@@ -237,15 +240,22 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     } catch {
       body = text;
     }
-    requests.push({ method, path, body });
     const send = (status: number, payload: unknown) => {
       if (response.destroyed) return;
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(payload));
     };
     const statusBody = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+    const authorized = request.headers.authorization === `Bearer ${token}`;
+    // The request log, for a test that runs this server in another process (the `fake-kube` bin); not recorded itself.
+    if (method === 'GET' && path === REQUEST_LOG_PATH && authorized) {
+      const byPath: Record<string, number> = {};
+      for (const r of requests) byPath[`${r.method} ${r.path}`] = (byPath[`${r.method} ${r.path}`] ?? 0) + 1;
+      return send(200, { count: requests.length, byPath });
+    }
+    requests.push({ method, path, body });
 
-    if (request.headers.authorization !== `Bearer ${token}`) return send(401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+    if (!authorized) return send(401, statusBody(401, 'Unauthorized', 'Unauthorized'));
     const active = fault && (!fault.method || fault.method === method) && (!fault.pathPrefix || path.startsWith(fault.pathPrefix)) ? fault : null;
     if (active) {
       if (--active.remaining <= 0) fault = null;

@@ -16,6 +16,18 @@ test('every route declares its authorization; state-changing routes their audit 
     assert.doesNotThrow(() => checkRouteDeclarations({ method, url: '/w', config: { authz, audit: { action: 'patch' } } }));
   }
   assert.doesNotThrow(() => checkRouteDeclarations({ method: 'POST', url: '/review', config: { authz: 'identity', audit: false } }));
+  assert.doesNotThrow(() => checkRouteDeclarations({ method: 'GET', url: '/healthz', config: { authz: 'public' } }));
+});
+
+test('a declaration must name a real (resource, verb) pair and a real audit action, not merely exist', () => {
+  const invalid = (config: Record<string, unknown>, method = 'GET') => () => checkRouteDeclarations({ method, url: '/x', config: config as never });
+  for (const authz of [{ resource: 'asset', verb: 'get' }, { resource: 'assets', verb: 'read' }, { resource: 'assets' }, 'anyone', null, 7]) {
+    assert.throws(invalid({ authz }), /route GET \/x declares authorization .*: expected "public", "identity" or a resource of plugins, .* with a verb of get, /, JSON.stringify(authz));
+  }
+  const authz = { resource: 'assets', verb: 'update' };
+  for (const audit of [{}, { action: '' }, { action: 3 }, 'tag', true, null]) {
+    assert.throws(invalid({ authz, audit }, 'POST'), /route POST \/x declares audit .*: expected false or an object with a non-empty action/, JSON.stringify(audit));
+  }
 });
 
 /**

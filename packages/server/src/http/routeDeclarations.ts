@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify';
 import { STATE_CHANGING_METHODS } from '../audit/AuditRecorder.js';
+import { RESOURCES, VERBS } from './routeConfig.js';
 
 /**
  * What every route must declare, checked as it is registered so a missing declaration fails the
@@ -7,11 +8,21 @@ import { STATE_CHANGING_METHODS } from '../audit/AuditRecorder.js';
  * (the "Audit action" of the route table, §3.7 and §4.3).
  */
 export function checkRouteDeclarations(route: Pick<RouteOptions, 'method' | 'url' | 'config'>): void {
-  if (route.config?.authz === undefined) {
-    throw new Error(`route ${String(route.method)} ${route.url} declares no authorization (config.authz)`);
+  const at = `route ${String(route.method)} ${route.url}`;
+  const authz: unknown = route.config?.authz;
+  if (authz === undefined) throw new Error(`${at} declares no authorization (config.authz)`);
+  if (authz !== 'public' && authz !== 'identity') {
+    const { resource, verb } = (typeof authz === 'object' && authz !== null ? authz : {}) as { resource?: unknown; verb?: unknown };
+    if (!(RESOURCES as readonly unknown[]).includes(resource) || !(VERBS as readonly unknown[]).includes(verb)) {
+      throw new Error(`${at} declares authorization ${JSON.stringify(authz)}: expected "public", "identity" or a resource of ${RESOURCES.join(', ')} with a verb of ${VERBS.join(', ')}`);
+    }
   }
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  if (route.config.audit === undefined && methods.some((m) => STATE_CHANGING_METHODS.has(m))) {
-    throw new Error(`route ${String(route.method)} ${route.url} declares no audit action (config.audit)`);
+  const audit: unknown = route.config!.audit;
+  if (audit === undefined && methods.some((m) => STATE_CHANGING_METHODS.has(m))) {
+    throw new Error(`${at} declares no audit action (config.audit)`);
+  }
+  if (audit !== undefined && audit !== false && (typeof audit !== 'object' || audit === null || typeof (audit as { action?: unknown }).action !== 'string' || (audit as { action: string }).action === '')) {
+    throw new Error(`${at} declares audit ${JSON.stringify(audit)}: expected false or an object with a non-empty action`);
   }
 }

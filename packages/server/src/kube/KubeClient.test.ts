@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MULTI_TENANT_RBAC, startFakeKube, type FakeKube } from '@catalog/fake-kube';
+import { MULTI_TENANT_RBAC, REQUEST_LOG_PATH, startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, KubeClient } from './KubeClient.js';
 import { loadKubeConfig } from './kubeConfig.js';
@@ -154,6 +154,20 @@ subjects: [{kind: User, name: frank}]
     assert.equal(await reuse.subjectAccessReview(spec, TIMEOUT), true);
     assert.equal(kube.connectionCount - before, 1, 'a new connection');
     reuse.close();
+  });
+
+  it('serves its request log by path to a caller with the kubeconfig token, without recording that read', async () => {
+    const token = (loadKubeConfig({ kubeconfig: kube.kubeconfigPath, env: {} })!.getCurrentUser()!).token!;
+    await client.subjectAccessReview(review('alice', ['team-a-engineers'], 'assets', 'list', 'team-a'), TIMEOUT);
+    const recorded = kube.requests.length;
+    const sars = kube.requests.filter((r) => r.path === '/apis/authorization.k8s.io/v1/subjectaccessreviews').length;
+    const log = await fetch(`${kube.url}${REQUEST_LOG_PATH}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(log.status, 200);
+    const body = (await log.json()) as { count: number; byPath: Record<string, number> };
+    assert.equal(body.count, recorded);
+    assert.equal(body.byPath['POST /apis/authorization.k8s.io/v1/subjectaccessreviews'], sars);
+    assert.equal(kube.requests.length, recorded, 'reading the log is not a request of the log');
+    assert.equal((await fetch(`${kube.url}${REQUEST_LOG_PATH}`)).status, 401);
   });
 
   it('refuses requests without the kubeconfig bearer token', async () => {
