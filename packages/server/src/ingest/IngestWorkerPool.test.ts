@@ -114,15 +114,20 @@ test('tasks queue for the one worker and each gets its own result', async () => 
   }
 });
 
+/** A one-worker pool whose tasks import a plugin module made of `source` until `fix()`, then the real plugin. */
+function poolWithBadPlugin(name: string, source: string) {
+  const file = join(scratch, `${name}.mjs`);
+  writeFileSync(file, source);
+  let module = pathToFileURL(file).href;
+  const pool = new IngestWorkerPool({ moduleOf: () => module, size: 1 });
+  return { pool, fix: () => void (module = MODULE) };
+}
+
 test('a worker that dies fails its task only; the next task gets a new worker', async () => {
-  const crashing = join(scratch, 'crashing-plugin.mjs');
-  writeFileSync(crashing, 'process.exit(7);\n');
-  const modules = new Map([['mcp', MODULE], ['crash', pathToFileURL(crashing).href]]);
-  let next = 'crash';
-  const pool = new IngestWorkerPool({ moduleOf: () => modules.get(next), size: 1 });
+  const { pool, fix } = poolWithBadPlugin('crashing-plugin', 'process.exit(7);\n');
   try {
     await assert.rejects(pool.ingest(plugin, input(document(2))), /ingest worker stopped: exit code 7/);
-    next = 'mcp';
+    fix();
     const result = await pool.ingest(plugin, input(document(2)));
     assert.equal(result.perKind[0][1].length, 2);
   } finally {
@@ -131,15 +136,11 @@ test('a worker that dies fails its task only; the next task gets a new worker', 
 });
 
 test('an aborted task leaves the queue; an aborted running task stops its worker, and the next task gets a new one', async () => {
-  const hanging = join(scratch, 'hanging-plugin.mjs');
-  writeFileSync(hanging, 'for (;;) {}\n');
-  const modules = new Map([['mcp', MODULE], ['hang', pathToFileURL(hanging).href]]);
-  let next = 'hang';
-  const pool = new IngestWorkerPool({ moduleOf: () => modules.get(next), size: 1 });
+  const { pool, fix } = poolWithBadPlugin('hanging-plugin', 'for (;;) {}\n');
   try {
     const running = new AbortController();
     const stuck = pool.ingest(plugin, input(document(2)), running.signal);
-    next = 'mcp';
+    fix();
     const waiting = new AbortController();
     const queued = pool.ingest(plugin, input(document(2)), waiting.signal);
     waiting.abort();
