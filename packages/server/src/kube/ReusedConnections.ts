@@ -17,10 +17,12 @@ const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized'
  * with keep-alive off, for every call (kubernetes-client/javascript#2893), so each SubjectAccessReview,
  * Lease renewal and ConfigMap read would open a new TCP connection and, against a real API server, do
  * a full TLS handshake. The middleware swaps that per-call agent for a long-lived keep-alive one built
- * from the same options; a change of TLS material (a rotated client certificate) gets a new agent.
+ * from the same options. A change of TLS material (a rotated client certificate) gets a new agent;
+ * the old one is dropped, its calls in flight finish and its idle connections close on their timeout.
  */
 export class ReusedConnections {
-  private readonly agents = new Map<string, HttpAgent>();
+  /** Every call of one client uses the same kubeconfig, so one agent is current at a time. */
+  private current?: { key: string; agent: HttpAgent };
 
   readonly middleware: ObservableMiddleware = {
     pre: (context) => {
@@ -33,8 +35,8 @@ export class ReusedConnections {
 
   /** Ends every pooled connection (server shutdown). */
   close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    this.current?.agent.destroy();
+    this.current = undefined;
   }
 
   private agentLike(fresh: HttpAgent): HttpAgent {
@@ -43,14 +45,12 @@ export class ReusedConnections {
     const https = fresh.constructor === HttpsAgent;
     const options = (fresh as HttpAgent & { options: AgentOptions }).options;
     const key = JSON.stringify([https, ...TLS_KEYS.map((name) => material(options[name]))]);
-    let agent = this.agents.get(key);
-    if (!agent) {
+    if (this.current?.key !== key) {
       const settings = { ...options, keepAlive: true, timeout: IDLE_MS };
-      agent = https ? new HttpsAgent(settings) : new HttpAgent(settings);
-      this.agents.set(key, agent);
+      this.current = { key, agent: https ? new HttpsAgent(settings) : new HttpAgent(settings) };
     }
     fresh.destroy();
-    return agent;
+    return this.current.agent;
   }
 }
 
