@@ -250,7 +250,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     // The request log, for a test that runs this server in another process (the `fake-kube` bin); not recorded itself.
     if (method === 'GET' && path === REQUEST_LOG_PATH && authorized) {
       const byPath: Record<string, number> = {};
-      for (const r of requests) byPath[`${r.method} ${r.path}`] = (byPath[`${r.method} ${r.path}`] ?? 0) + 1;
+      for (const r of requests) {
+        const key = `${r.method} ${r.path}`;
+        byPath[key] = (byPath[key] ?? 0) + 1;
+      }
       return send(200, { count: requests.length, byPath });
     }
     requests.push({ method, path, body });

@@ -22,7 +22,8 @@ export function checkRouteDeclarations(route: Pick<RouteOptions, 'method' | 'url
   if (audit === undefined && methods.some((m) => STATE_CHANGING_METHODS.has(m))) {
     throw new Error(`${at} declares no audit action (config.audit)`);
   }
-  if (audit !== undefined && audit !== false && (typeof audit !== 'object' || audit === null || typeof (audit as { action?: unknown }).action !== 'string' || (audit as { action: string }).action === '')) {
+  const action = typeof audit === 'object' && audit !== null ? (audit as { action?: unknown }).action : undefined;
+  if (audit !== undefined && audit !== false && (typeof action !== 'string' || action === '')) {
     throw new Error(`${at} declares audit ${JSON.stringify(audit)}: expected false or an object with a non-empty action`);
   }
 }
