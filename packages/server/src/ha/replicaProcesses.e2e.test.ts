@@ -112,10 +112,17 @@ describe('three replica processes on one PostgreSQL database, postgres leader el
     for (const sourceId of HELD_SOURCES) ids.push(await enqueue(alive[0], sourceId));
     await until(allRunning(ids), 20_000, 'all three jobs running');
     // One worker per replica and three held jobs: each replica claimed exactly one.
-    const claimedBy = (await Promise.all(ids.map(job))).map((j) => j.claimed_by).sort();
-    assert.deepEqual(claimedBy, alive.map((r) => r.pod).sort());
-    for (const r of alive) assert.equal(logLines(r, 'refresh job started').filter((l) => ids.includes(String(l.jobId))).length, 1, r.pod);
-    origin.release();
+    try {
+      const claimedBy = (await Promise.all(ids.map(job))).map((j) => j.claimed_by).sort();
+      assert.deepEqual(claimedBy, alive.map((r) => r.pod).sort());
+      // A job row says running before its worker's log line has crossed the pipe to this process.
+      const started = (r: (typeof alive)[number]) => logLines(r, 'refresh job started').filter((l) => ids.includes(String(l.jobId))).length;
+      await until(async () => alive.every((r) => started(r) > 0), 5_000, 'each replica logged its job start');
+      for (const r of alive) assert.equal(started(r), 1, r.pod);
+    } finally {
+      // Released even when an assertion failed, so later tests do not find the origin still holding.
+      origin.release();
+    }
     await until(allSucceeded(ids), 30_000, 'all three jobs succeeded');
   });
 

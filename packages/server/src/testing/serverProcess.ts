@@ -25,7 +25,8 @@ export function runServerProcess(args: string[], env: Record<string, string> = {
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exit = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  // 'close', not 'exit': it comes after stdout and stderr have ended, so the last log lines are read.
+  const exit = new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
