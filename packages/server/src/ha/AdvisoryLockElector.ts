@@ -65,7 +65,9 @@ export class AdvisoryLockElector extends CampaigningElector {
       }
     } catch (error) {
       this.options.log.warn({ error: (error as Error).message }, this.state.leading ? 'leader lock session ping failed' : 'leader lock attempt failed');
-      if (!this.state.leading || Date.now() - this.lastPing > this.options.renewDeadlineMs) await this.dropSession();
+      // A ping that timed out may be a slow network: lead on until the renew deadline. A FATAL answer
+      // (the backend was terminated) is final: the lock is gone with the session.
+      if (!this.state.leading || sessionEnded(error) || Date.now() - this.lastPing > this.options.renewDeadlineMs) await this.dropSession();
     }
   }
 
@@ -73,14 +75,16 @@ export class AdvisoryLockElector extends CampaigningElector {
     if (this.client) return this.client;
     // The driver's own connect timeout destroys the socket, so no attempt lingers while the database is unreachable.
     const client = new pg.Client({ ...this.options.connection, connectionTimeoutMillis: Math.max(this.options.retryPeriodMs, 1000) });
-    // A broken session must not crash the process; the next tick notices and reconnects.
-    client.on('error', (error) => this.options.log.warn({ error: error.message }, 'leader lock session error'));
-    // A session the server ended (terminated backend, restart) took the lock with it: step down at once.
+    // An error event means the session is unusable (the driver marks it so), and a session the server
+    // ended (terminated backend, restart) took the lock with it: step down at once, not at the next
+    // tick. The server sends its FATAL message before it drops the lock, so stepping down on the
+    // message, not on the socket's end, keeps this replica from leading alongside the next one.
+    client.on('error', (error) => {
+      this.options.log.warn({ error: error.message }, 'leader lock session error');
+      if (this.client === client) void this.dropSession();
+    });
     client.on('end', () => {
-      if (this.client !== client) return;
-      this.client = null;
-      if (this.state.leading) this.standAside();
-      this.state.set(false, null);
+      if (this.client === client) void this.dropSession();
     });
     await withTimeout(client.connect(), this.options.retryPeriodMs).catch(async (error: unknown) => {
       await this.close(client);
@@ -111,6 +115,11 @@ export class AdvisoryLockElector extends CampaigningElector {
   private async close(client: pg.Client): Promise<void> {
     await withTimeout(client.end(), this.options.retryPeriodMs).catch(() => undefined);
   }
+}
+
+function sessionEnded(error: unknown): boolean {
+  const severity = (error as { severity?: unknown }).severity;
+  return severity === 'FATAL' || severity === 'PANIC';
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
