@@ -53,7 +53,7 @@ import { DbConfigStore } from './sources/config-stores/DbConfigStore.js';
 import { ManagedContents } from './sources/ManagedContents.js';
 import { SourceCatalog } from './sources/SourceCatalog.js';
 import type { AfterApplyHooks } from './sources/sourceEffects.js';
-import { SourceManager } from './sources/SourceManager.js';
+import { ANNOUNCEMENT_GRACE_MS, SourceManager } from './sources/SourceManager.js';
 import { SourceRefresher } from './sources/SourceRefresher.js';
 import { SourceScheduler } from './sources/SourceScheduler.js';
 import { warnUnreachableDefault } from './tenancy/warnUnreachableDefault.js';
@@ -75,7 +75,13 @@ export interface StartOptions {
    * ingest pool shared by the many servers one test process starts (a worker takes about half a
    * second to start); a shared pool is left open when this server closes.
    */
-  overrides?: { authorizer?: Authorizer; insertAuditEvent?: typeof insertAuditEvent; ingest?: IngestWorkerPool };
+  overrides?: {
+    authorizer?: Authorizer;
+    insertAuditEvent?: typeof insertAuditEvent;
+    ingest?: IngestWorkerPool;
+    /** Gets each configuration announcement to send when it likes, as a slow notification would arrive. */
+    holdConfigAnnouncement?: (publish: () => void) => void;
+  };
   /** Whether this replica runs singleton tasks (retention, the approval expiry sweep); defaults to always. */
   leadership?: Leadership;
 }
@@ -231,10 +237,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     log: logger,
     documentLabel: store instanceof K8sConfigStore ? store.label : config.sourcesPath,
     onConfigChanged: (change) => {
-      const { namespace } = change;
-      notifications?.publish('catalog_config_changed', { origin: replica, ...change })
-        .catch((error: Error) => logger.warn({ err: error, namespace }, 'configuration change not published'));
+      const publish = () => notifications?.publish('catalog_config_changed', { origin: replica, ...change })
+        .catch((error: Error) => logger.warn({ err: error, namespace: change.namespace }, 'configuration change not published'));
+      const hold = options.overrides?.holdConfigAnnouncement;
+      if (hold) hold(() => void publish());
+      else void publish();
     },
+    // Only PostgreSQL carries announcements between replicas.
+    announcementGraceMs: config.database.type === 'pglite' ? 0 : ANNOUNCEMENT_GRACE_MS,
     onExternalChange: ({ namespace, plugin, sourceId, revision }) => audit.writeSystemEvent({
       namespace,
       eventType: 'config.external_change',
@@ -461,8 +471,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       });
       await Promise.all([withDeadline(app.close(), graceMs).catch(() => undefined), workers?.stop(grace)]);
       clearTimeout(graceTimer);
-      // Jobs were re-queued by their workers above; what still fetches (scheduled syncs) stops now.
-      refresher?.abortFetches('server is shutting down');
+      // Jobs were re-queued by their workers above; what still refreshes (scheduled syncs) stops now.
+      refresher?.abortAll('server is shutting down');
       await started.catch(() => undefined);
       if (ingestPool !== options.overrides?.ingest) await ingestPool.close();
       await maintenance?.stop();

@@ -42,9 +42,9 @@ export class RefreshService {
     return source ? this.refreshOne(namespace, plugin, source, options) : undefined;
   }
 
-  /** Stops the running fetches of a source that is being disabled or deleted (04 §13.6). */
-  abortFetches(reason: string, key: { namespace: string; plugin: string; sourceId: string }): void {
-    this.deps.refresher().abortFetches(reason, key);
+  /** Stops the running refreshes of a source that is being disabled or deleted (04 §13.6). */
+  withdraw(reason: string, key: { namespace: string; plugin: string; sourceId: string }): void {
+    this.deps.refresher().withdraw(reason, key);
   }
 
   async refreshOne(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: RefreshOptions = {}): Promise<RefreshOutcome> {

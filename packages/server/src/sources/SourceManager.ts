@@ -38,6 +38,11 @@ export interface SourceManagerDeps {
   onExternalChange?: ExternalChangeListener;
   /** Called once a configuration write of `namespace` has been stored (other replicas reconcile at once, 05 §7.1). */
   onConfigChanged?: (change: ApiConfigChange) => void;
+  /**
+   * How long a removal that reconcile found unannounced waits for another replica's announcement
+   * before it counts as an external change; 0 where no other replica announces (PGlite).
+   */
+  announcementGraceMs?: number;
 }
 
 /** Who asks and under which precondition (spec 04 §9 step 7). */
@@ -75,6 +80,10 @@ export interface RollbackOutcome extends MutationOutcome {
 }
 
 const HEX = /^[0-9a-f]+$/;
+/** How long a removal reconcile found unannounced waits for an announcement (PostgreSQL notifications arrive within milliseconds). */
+export const ANNOUNCEMENT_GRACE_MS = 2_000;
+/** How long an announced removal is remembered: far longer than a notification takes to arrive. */
+const ANNOUNCEMENT_MEMORY_MS = 30_000;
 const IMPORT_OFFSET_MS = 1;
 
 /**
@@ -91,6 +100,8 @@ export class SourceManager {
   /** Latest config-store problem per namespace, for diagnostics. */
   private readonly storeErrors = new Map<string, { message: string; time: string }>();
   private reconciling: Promise<void> | undefined;
+  /** Removals other replicas announced, by `namespace/plugin/sourceId`, with when the announcement arrived. */
+  private readonly announcedRemovals = new Map<string, number>();
 
   constructor(private readonly deps: SourceManagerDeps) {}
 
@@ -263,7 +274,8 @@ export class SourceManager {
    * write rather than an external change.
    */
   async reconcileNamespaceNow(namespace: string, change?: ApiConfigChange): Promise<void> {
-    const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace, change));
+    if (change?.removed) this.noteAnnouncedRemoval(change);
+    const effects = await this.withNamespaceLock(namespace, () => this.reconcileNamespace(namespace));
     for (const effect of effects) await effect();
   }
 
@@ -288,7 +300,7 @@ export class SourceManager {
     }
   }
 
-  private async reconcileNamespace(namespace: string, announced?: ApiConfigChange): Promise<(() => Promise<void>)[]> {
+  private async reconcileNamespace(namespace: string): Promise<(() => Promise<void>)[]> {
     const stored = await this.deps.store.read(namespace);
     if (!stored || stored.version === this.runtimeVersions.get(namespace)) {
       // The store answers and the runtime view is its document: an earlier outage is over.
@@ -318,7 +330,7 @@ export class SourceManager {
         const history = next && this.deps.store.keepsRevisions && id !== '' ? await this.deps.store.revisions(namespace, plugin.configKey, id) : undefined;
         // A write made through the API of another replica already recorded its revision and audit event.
         const viaApi = next === undefined
-          ? announced?.removed === true && announced.plugin === plugin.name && announced.sourceId === id
+          ? this.takeAnnouncedRemoval({ namespace, plugin: plugin.name, sourceId: id })
           : history !== undefined && history[0]?.digest === sourceVersion(next);
         changes.push({ plugin, sourceId: id, before: previous, after: next, viaApi });
         if (history && !viaApi) {
@@ -344,10 +356,38 @@ export class SourceManager {
       if (change.after?.enabled) await this.refresh(ctx, change.sourceId);
       else await this.removeEntities(ctx, change.sourceId, change.after ? 'disable' : 'delete');
       if (change.viaApi) return;
+      if (!change.after && (await this.announcedWithinGrace({ namespace, plugin: change.plugin.name, sourceId: change.sourceId }))) return;
       await this.deps.onExternalChange?.({
         namespace, plugin: change.plugin.name, sourceId: change.sourceId, revision: change.after ? sourceVersion(change.after) : null,
       });
     });
+  }
+
+  /**
+   * A delete leaves no revision to recognise it by, so another replica's announcement marks it as an
+   * API write. The announcement can arrive after this replica's own reconcile already saw the
+   * removal (the store commits before the notification is delivered), so it is kept for a while.
+   */
+  private noteAnnouncedRemoval(change: ApiConfigChange): void {
+    const now = Date.now();
+    for (const [key, at] of this.announcedRemovals) {
+      if (now - at > ANNOUNCEMENT_MEMORY_MS) this.announcedRemovals.delete(key);
+    }
+    this.announcedRemovals.set(removalKey(change), now);
+  }
+
+  private takeAnnouncedRemoval(key: { namespace: string; plugin: string; sourceId: string }): boolean {
+    const at = this.announcedRemovals.get(removalKey(key));
+    this.announcedRemovals.delete(removalKey(key));
+    return at !== undefined && Date.now() - at <= ANNOUNCEMENT_MEMORY_MS;
+  }
+
+  /** Waits the announcement grace for a removal found unannounced; true when an announcement arrived meanwhile. */
+  private async announcedWithinGrace(key: { namespace: string; plugin: string; sourceId: string }): Promise<boolean> {
+    const grace = this.deps.announcementGraceMs ?? 0;
+    if (grace <= 0) return false;
+    await new Promise((resolve) => setTimeout(resolve, grace));
+    return this.takeAnnouncedRemoval(key);
   }
 
   /**
@@ -430,10 +470,10 @@ export class SourceManager {
     return this.deps.refreshes.refreshCurrent(ctx.namespace, ctx.plugin, sourceId);
   }
 
-  /** A fetch still running would only write data of a source that no longer serves it (04 §13.6). */
+  /** A refresh still running would only write data of a source that no longer serves it (04 §13.6). */
   private async removeEntities(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string, mode: 'disable' | 'delete'): Promise<void> {
     const key = { namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId };
-    this.deps.refreshes.abortFetches(mode === 'disable' ? 'source disabled' : 'source deleted', key);
+    this.deps.refreshes.withdraw(mode === 'disable' ? 'source disabled' : 'source deleted', key);
     await removeSourceEntities(this.deps.database.db, key, mode, this.deps.afterApply.get(ctx.plugin.name));
     this.deps.versions.bump(ctx.namespace, ctx.plugin.name);
   }
@@ -504,4 +544,8 @@ export function sourceNotFound(sourceId: string): NotFoundError {
 /** 422 with the validation result at the top level of the envelope (spec 04 §5.4). */
 export function validationFailed(result: DetailedValidationResult): AppError {
   return new AppError(422, 'unprocessable_entity', `source validation failed: ${result.errors[0]?.message ?? 'invalid source'}`, { ...result });
+}
+
+function removalKey(key: { namespace: string; plugin: string; sourceId: string }): string {
+  return `${key.namespace}/${key.plugin}/${key.sourceId}`;
 }

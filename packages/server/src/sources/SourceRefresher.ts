@@ -60,6 +60,12 @@ export class RefreshAborted extends Error {
   }
 }
 
+/**
+ * The source was disabled or deleted while its refresh ran. The refresh fails with the reason and
+ * records nothing: the disable or delete has already set the source's status and entities.
+ */
+class SourceWithdrawn extends Error {}
+
 export interface RefreshSettings {
   maxBytes: number;
   maxItemsPerSource: number;
@@ -79,8 +85,8 @@ const ANALYZE_AFTER_ROWS = 1000;
  * refresh records its error and leaves the previous entities in place.
  */
 export class SourceRefresher {
-  /** The fetches running now, by `namespace/plugin/sourceId`, so disable, delete and shutdown can abort them. */
-  private readonly fetching = new Map<AbortController, string>();
+  /** The refreshes running now, by `namespace/plugin/sourceId`, so disable, delete and shutdown can stop them. */
+  private readonly running = new Map<AbortController, string>();
 
   constructor(
     private readonly deps: {
@@ -113,15 +119,22 @@ export class SourceRefresher {
       this.deps.versions.bump(namespace, plugin.name);
       return outcome;
     };
-    const { signal } = options;
+    // One signal stops every phase of this refresh: fetch, ingest and the write before it commits.
+    // Its reason says why: RefreshAborted (the job's signal), SourceWithdrawn, or a ProviderError.
+    const stop = new AbortController();
+    const onJobAbort = () => stop.abort(new RefreshAborted());
+    if (options.signal?.aborted) onJobAbort();
+    else options.signal?.addEventListener('abort', onJobAbort, { once: true });
+    this.running.set(stop, sourceKeyText(key));
+    const { signal } = stop;
     const checkAborted = () => {
-      if (signal?.aborted) throw new RefreshAborted();
+      if (signal.aborted) throw signal.reason as Error;
     };
     try {
       const previous = await this.previousRefresh(key);
       const sameConfig = previous?.config_digest === configDigest && previous.state !== 'error';
       await options.onPhase?.('fetching');
-      const fetched = await this.withTimeout(sourceKeyText(key), (fetchSignal) => this.fetch(namespace, plugin, source, {
+      const fetched = await this.withTimeout((fetchSignal) => this.fetch(namespace, plugin, source, {
         previousState: sameConfig ? (previous?.provider_state ?? undefined) : undefined,
         force: options.force ?? false,
         signal: fetchSignal,
@@ -144,8 +157,11 @@ export class SourceRefresher {
       if (!options.force && sameConfig && previous?.content_digest === contentDigest) return await unchangedResult();
       await options.onPhase?.('parsing');
       const filters = this.deps.providers[source.type]?.filters?.(source) ?? source;
-      const perKind = await this.ingest(plugin, source, filters, fetched, outcome, signal);
-      checkAborted();
+      // A stopped refresh stops its ingest at once rather than waiting for a large source to finish.
+      const perKind = await this.ingest(plugin, source, filters, fetched, outcome, signal).catch((error: unknown) => {
+        checkAborted();
+        throw error;
+      });
       const keepFilter = compileNameFilter(fetched.keep ?? [], []);
       const included = compileNameFilter(filters.includedItems, filters.excludedItems);
       const keep = (fetched.keep ?? []).length === 0 ? () => false : (name: string) => keepFilter(name) && included(name);
@@ -175,6 +191,11 @@ export class SourceRefresher {
     } catch (error) {
       if (error instanceof RefreshAborted) throw error;
       outcome.status = 'error';
+      if (error instanceof SourceWithdrawn) {
+        outcome.error = error.message;
+        this.deps.log.info({ ...key, reason: error.message }, 'source refresh stopped');
+        return finish();
+      }
       outcome.error = error instanceof ProviderError || error instanceof IngestFailure ? error.message : 'internal error during refresh';
       // Transient provider faults and anything unexpected (database, bugs) may succeed on a retry;
       // bad data, bad configuration and limits will not.
@@ -191,6 +212,9 @@ export class SourceRefresher {
         state: remaining > 0 ? 'partially_available' : 'error', outcome, contentDigest: null, configDigest, success: false, providerState: null,
       });
       return finish();
+    } finally {
+      options.signal?.removeEventListener('abort', onJobAbort);
+      this.running.delete(stop);
     }
   }
 
@@ -249,7 +273,7 @@ export class SourceRefresher {
     filters: { includedItems: readonly string[]; excludedItems: readonly string[] },
     fetched: { documents: FetchedDocument[]; failedDocuments?: FailedDocument[]; failedItems?: FailedItem[] },
     outcome: RefreshOutcome,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
   ): Promise<Map<string, PreparedEntity[]>> {
     const { settings } = this.deps;
     const ingesting = this.deps.ingest.ingest(plugin, {
@@ -261,11 +285,7 @@ export class SourceRefresher {
       maxBytes: settings.maxBytes,
       maxItemsPerSource: settings.maxItemsPerSource,
     }, signal);
-    // An aborted job stops its ingest at once rather than waiting for a large source to finish.
-    const result = await ingesting.catch((error: unknown) => {
-      if (signal?.aborted) throw new RefreshAborted();
-      throw error;
-    });
+    const result = await ingesting;
     outcome.rejectedCount += result.rejectedCount;
     for (const item of result.rejections) {
       if (outcome.ingestErrors.length < MAX_INGEST_ERRORS) outcome.ingestErrors.push(item);
@@ -348,38 +368,42 @@ export class SourceRefresher {
   }
 
   /**
-   * Aborts the running fetches of one source (when it is disabled or deleted), or of every source
-   * (shutdown): those refreshes fail with `reason` and keep the previous data.
+   * Stops the running refreshes of a source that is being disabled or deleted, in whichever phase
+   * they are (04 §13.6): they fail with `reason`, commit nothing and record nothing, so data of a
+   * source that no longer serves it never lands after the disable or delete removed it.
    */
-  abortFetches(reason: string, only?: { namespace: string; plugin: string; sourceId: string }): void {
-    const key = only === undefined ? undefined : sourceKeyText(only);
-    for (const [controller, running] of this.fetching) {
-      if (key === undefined || running === key) controller.abort(new ProviderError(reason));
+  withdraw(reason: string, key: { namespace: string; plugin: string; sourceId: string }): void {
+    const text = sourceKeyText(key);
+    for (const [controller, running] of this.running) {
+      if (running === text) controller.abort(new SourceWithdrawn(reason));
     }
   }
 
+  /** Stops every running refresh (shutdown): each fails with `reason`, recorded, and keeps the previous data. */
+  abortAll(reason: string): void {
+    for (const controller of this.running.keys()) controller.abort(new ProviderError(reason));
+  }
+
   /**
-   * Runs `work` within the refresh timeout; on expiry, `abortFetches` or the job's abort signal, the
-   * signal handed to `work` stops what the provider still has running.
+   * Runs `work` within the refresh timeout; on expiry or when the refresh stops, the signal handed to
+   * `work` stops what the provider still has running.
    */
-  private withTimeout<T>(key: string, work: (signal: AbortSignal) => Promise<T>, jobSignal?: AbortSignal): Promise<T> {
+  private withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, refreshSignal: AbortSignal): Promise<T> {
     const seconds = this.deps.settings.refreshTimeoutSeconds;
     const controller = new AbortController();
-    this.fetching.set(controller, key);
     let timer: NodeJS.Timeout | undefined;
-    const onJobAbort = () => controller.abort(new RefreshAborted());
+    const onStop = () => controller.abort(refreshSignal.reason);
     return Promise.race([
       work(controller.signal),
       new Promise<never>((_, reject) => {
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
         timer = setTimeout(() => controller.abort(new ProviderError(`refresh timed out after ${seconds}s`, undefined, true)), seconds * 1000);
-        if (jobSignal?.aborted) onJobAbort();
-        else jobSignal?.addEventListener('abort', onJobAbort, { once: true });
+        if (refreshSignal.aborted) onStop();
+        else refreshSignal.addEventListener('abort', onStop, { once: true });
       }),
     ]).finally(() => {
       clearTimeout(timer);
-      jobSignal?.removeEventListener('abort', onJobAbort);
-      this.fetching.delete(controller);
+      refreshSignal.removeEventListener('abort', onStop);
     });
   }
 }

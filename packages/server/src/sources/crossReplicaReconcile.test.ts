@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createPostgresTestDatabase } from '../testing/databases.js';
 import { partsPlugin, partsYaml } from '../testing/partsPlugin.js';
+import { ANNOUNCEMENT_GRACE_MS } from './SourceManager.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 
 /**
@@ -43,8 +44,8 @@ describe('configuration changes across replicas', { skip: process.env.CATALOG_TE
 
   const partsOf = async (server: TestServer, sourceId: string) =>
     (json(await server.inject(LIST)).items as Json[]).filter((item) => item.sourceId === sourceId).map((item) => item.name as string).sort();
-  const waitFor = async (check: () => Promise<boolean>) => {
-    const deadline = Date.now() + 2_000;
+  const waitFor = async (check: () => Promise<boolean>, timeoutMs = 2_000) => {
+    const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) return false;
       await sleep(25);
@@ -92,4 +93,56 @@ describe('configuration changes across replicas', { skip: process.env.CATALOG_TE
     const events = json(await b.inject('/api/audit/v1alpha1/events?pageSize=100'));
     assert.equal((events.events ?? events.items ?? []).filter((e: Json) => e.eventType === 'config.external_change').length, 0);
   });
+
+  test('a delete the other replica\'s own reconcile sees before the announcement is not an external change; one never announced is', async () => {
+    // Replica 2 reconciles every second; replica 1's announcements go out only when the test releases them.
+    const own = await createPostgresTestDatabase();
+    let holding = false;
+    const held: (() => void)[] = [];
+    const files = { 'sources.yaml': 'catalogs:\n  parts:\n    sources: []\n' };
+    const pair: TestServer[] = [];
+    try {
+      for (const [name, interval] of [['replica-1', '3600'], ['replica-2', '1']] as const) {
+        pair.push(await startTestServer({
+          kind: 'postgres', databaseUrl: own.url, plugins: [partsPlugin], files, args: ['--config-store=db'],
+          env: { POD_NAME: name, CATALOG_CONFIG_RECONCILE_INTERVAL_SECONDS: interval, CATALOG_SHUTDOWN_TIMEOUT_SECONDS: '1' },
+          overrides: { holdConfigAnnouncement: (publish) => (holding ? held.push(publish) : publish()) },
+        }));
+      }
+      const [a, b] = pair;
+      const externalEvents = async () => {
+        const events = json(await b.inject('/api/audit/v1alpha1/events?pageSize=100'));
+        return ((events.events ?? events.items ?? []) as Json[]).filter((e) => e.eventType === 'config.external_change').map((e) => e.resourceIds);
+      };
+      const listsSource = async (id: string) => (json(await b.inject(`${M}/sources`)).sources as Json[]).some((s) => s.id === id);
+      for (const id of ['late', 'silent']) {
+        const applied = await a.inject({
+          method: 'POST', url: `${M}/apply-source`, headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify({ id, name: id, type: 'yaml', properties: { content: partsYaml(1, id) } }),
+        });
+        assert.equal(applied.statusCode, 200, applied.body);
+        assert.ok(await waitFor(() => listsSource(id)), `replica 2 lists ${id}`);
+      }
+
+      holding = true;
+      assert.equal((await a.inject({ method: 'DELETE', url: `${M}/sources/late` })).statusCode, 200);
+      // Replica 2's periodic reconcile drops the source while the announcement is still held back...
+      assert.ok(await waitFor(async () => !(await listsSource('late')), 10_000), 'replica 2 reconciled the delete on its own');
+      assert.equal(held.length, 1);
+      // ...and the announcement, arriving within the grace, marks it as the API delete it was.
+      held.shift()!();
+      await sleep(ANNOUNCEMENT_GRACE_MS + 500);
+      assert.deepEqual(await externalEvents(), []);
+
+      // A delete no replica ever announces is, after the grace, an external change: recorded once.
+      assert.equal((await a.inject({ method: 'DELETE', url: `${M}/sources/silent` })).statusCode, 200);
+      assert.ok(await waitFor(async () => !(await listsSource('silent')), 10_000));
+      await sleep(ANNOUNCEMENT_GRACE_MS + 500);
+      assert.deepEqual(await externalEvents(), [['silent']]);
+    } finally {
+      for (const server of pair) await server.close();
+      await own.drop();
+    }
+  });
 });
+

@@ -49,30 +49,76 @@ function refresher(timeoutSeconds: number, seams: { provider?: Provider; ingest?
   return { instance, plugin: registry.list()[0], source: catalog.sources('default', 'things')[0] };
 }
 
+const answering: Provider = {
+  type: 'yaml',
+  fetch: async () => ({ documents: [{ file: 'x.yaml', text: 'things:\n  - name: a\n  - name: b\n', digest: 'd1', provenance: {} }] }),
+};
+const key = { namespace: 'default', plugin: 'things', sourceId: 's' };
+const statusRows = () => database.db.selectFrom('catalog_refresh_status').selectAll().where('plugin', '=', 'things').execute();
+const entityNames = async () => (await database.db.selectFrom('catalog_entities').select('name').where('plugin', '=', 'things').execute()).map((r) => r.name);
+
 before(async () => {
   database = await createTestDatabase('pglite');
 });
 after(() => database.close());
 
-test('abortFetches stops the fetch of the named source and fails its refresh with the reason', async () => {
+test('withdraw stops the fetch of the named source: its refresh fails with the reason and records nothing', async () => {
   const { instance, plugin, source } = refresher(60);
+  const before = await statusRows();
   const running = instance.refresh('default', plugin, source);
   await new Promise((resolve) => setTimeout(resolve, 50));
-  instance.abortFetches('source disabled', { namespace: 'default', plugin: 'other', sourceId: 's' });
+  instance.withdraw('source disabled', { ...key, plugin: 'other' });
   assert.equal(signals.at(-1)!.aborted, false, 'another source is not touched');
-  instance.abortFetches('source disabled', { namespace: 'default', plugin: 'things', sourceId: 's' });
+  instance.withdraw('source disabled', key);
   const outcome = await running;
   assert.deepEqual([outcome.status, outcome.error], ['error', 'source disabled']);
   assert.equal(signals.at(-1)!.aborted, true);
+  assert.deepEqual(await statusRows(), before, 'the disable set the status; the refresh does not overwrite it');
 });
 
-test('a refresh ends on abort even when its provider ignores the signal', async () => {
+test('withdraw stops a running ingest, and a refresh withdrawn while it writes rolls back', async () => {
+  // An ingest that ends only when stopped, like a very large source.
+  const given: AbortSignal[] = [];
+  const endlessIngest = {
+    ingest: (_plugin: unknown, _input: unknown, signal: AbortSignal) => {
+      given.push(signal);
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('ingest aborted')), { once: true }));
+    },
+  } as unknown as IngestWorkerPool;
+  const ingesting = refresher(60, { provider: answering, ingest: endlessIngest });
+  const running = ingesting.instance.refresh('default', ingesting.plugin, ingesting.source);
+  while (given.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  ingesting.instance.withdraw('source deleted', key);
+  assert.deepEqual([(await running).status, (await running).error], ['error', 'source deleted']);
+  assert.equal(given[0].aborted, true);
+
+  // The delete arrives after the entities are written, before the transaction commits.
+  const writing = refresher(60, { provider: answering });
+  const outcome = await writing.instance.refresh('default', writing.plugin, writing.source, {
+    onPhase: (phase) => {
+      if (phase === 'writing') writing.instance.withdraw('source deleted', key);
+    },
+  });
+  assert.deepEqual([outcome.status, outcome.error], ['error', 'source deleted']);
+  assert.deepEqual(await entityNames(), [], 'nothing of the deleted source was committed');
+  assert.deepEqual(await statusRows(), [], 'no status row for the deleted source');
+
+  // Control: the same refresh, not withdrawn, commits both entities.
+  assert.equal((await writing.instance.refresh('default', writing.plugin, writing.source)).status, 'success');
+  assert.deepEqual((await entityNames()).sort(), ['a', 'b']);
+  await database.db.deleteFrom('catalog_entities').where('plugin', '=', 'things').execute();
+  await database.db.deleteFrom('catalog_refresh_status').where('plugin', '=', 'things').execute();
+});
+
+test('abortAll (shutdown) ends a refresh even when its provider ignores the signal, and records the reason', async () => {
   honour = false;
   const { instance, plugin, source } = refresher(60);
   const running = instance.refresh('default', plugin, source);
   await new Promise((resolve) => setTimeout(resolve, 50));
-  instance.abortFetches('server is shutting down');
+  instance.abortAll('server is shutting down');
   assert.equal((await running).error, 'server is shutting down');
+  assert.equal((await statusRows())[0]?.last_error, 'server is shutting down');
+  await database.db.deleteFrom('catalog_refresh_status').where('plugin', '=', 'things').execute();
   honour = true;
 });
 
@@ -83,29 +129,25 @@ test('the refresh timeout aborts the provider signal', async () => {
   assert.equal(signals.at(-1)!.aborted, true);
 });
 
-test('an aborted job stops its ingest: the pool gets the job\'s signal, the refresh ends aborted and records nothing', async () => {
-  const answering: Provider = {
-    type: 'yaml',
-    fetch: async () => ({ documents: [{ file: 'x.yaml', text: 'things:\n  - name: a\n', digest: 'd1', provenance: {} }] }),
-  };
-  const given: (AbortSignal | undefined)[] = [];
+test('an aborted job stops its ingest: the pool\'s signal aborts with the job\'s, the refresh ends aborted and records nothing', async () => {
+  const given: AbortSignal[] = [];
   // A worker that never finishes unless stopped, like a very large source.
   const endlessIngest = {
-    ingest: (_plugin: unknown, _input: unknown, signal?: AbortSignal) => {
+    ingest: (_plugin: unknown, _input: unknown, signal: AbortSignal) => {
       given.push(signal);
-      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('ingest aborted')), { once: true }));
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('ingest aborted')), { once: true }));
     },
   } as unknown as IngestWorkerPool;
   const { instance, plugin, source } = refresher(60, { provider: answering, ingest: endlessIngest });
-  const statusRows = () => database.db.selectFrom('catalog_refresh_status').selectAll().where('plugin', '=', 'things').execute();
   const before = await statusRows();
   const job = new AbortController();
   const phases: string[] = [];
   const running = instance.refresh('default', plugin, source, { signal: job.signal, onPhase: async (phase) => void phases.push(phase) });
   while (given.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(given[0].aborted, false);
   job.abort();
   await assert.rejects(running, (error: Error) => error instanceof RefreshAborted);
-  assert.equal(given[0], job.signal);
+  assert.equal(given[0].aborted, true);
   assert.deepEqual(phases, ['fetching', 'parsing']);
   assert.deepEqual(await statusRows(), before, 'no refresh result was recorded');
 });
