@@ -85,6 +85,9 @@ export const ANNOUNCEMENT_GRACE_MS = 2_000;
 /** How long an announced removal is remembered: far longer than a notification takes to arrive. */
 const ANNOUNCEMENT_MEMORY_MS = 30_000;
 const IMPORT_OFFSET_MS = 1;
+/** Saves a mutation tries before a namespace document that keeps changing under it answers 409 (about 2 s of pauses on average). */
+export const SAVE_ATTEMPTS = 10;
+const SAVE_RETRY_BASE_MS = 25;
 
 /**
  * Source configuration writes (spec 04 §5.4–5.8, §9, §10, §8.8): apply, enable, delete and rollback
@@ -394,6 +397,11 @@ export class SourceManager {
    * Steps 5–9 of the mutation protocol (spec 04 §9) for one source: `build` gets the freshly read
    * source and returns its new snapshot (`undefined` removes it). Returns without writing when the
    * snapshot does not change.
+   *
+   * The store's compare-and-swap covers the whole namespace document, but conflicts are per source
+   * (04 §8.5): when another writer (another replica, an edit by hand) saved the document between
+   * the read and the save, the mutation starts over from a fresh read, which re-checks this
+   * source's precondition. A change to this very source is still a 409; one to another source is not.
    */
   private async mutate(
     ctx: MutationContext,
@@ -401,58 +409,74 @@ export class SourceManager {
     action: RevisionAction | null,
     build: (current: SourceSnapshot | undefined) => SourceSnapshot | undefined,
   ): Promise<MutationOutcome> {
-    const { namespace, plugin } = ctx;
-    return this.withNamespaceLock(namespace, async () => {
-      const fresh = await this.deps.store.read(namespace);
-      let document: SourcesDocument;
-      try {
-        document = fresh ? parseSourcesDocument(fresh.text, this.deps.documentLabel) : { catalogs: {} };
-      } catch (error) {
-        this.recordStoreError(namespace, (error as Error).message);
-        throw new ServiceUnavailableError('config store document is invalid; fix it before changing sources');
+    return this.withNamespaceLock(ctx.namespace, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.mutateOnce(ctx, sourceId, action, build);
+        } catch (error) {
+          if (!(error instanceof StoreConflictError)) throw error;
+          if (attempt < SAVE_ATTEMPTS) {
+            // A replica working through a burst of writes to the same namespace would win every race
+            // against one that retries at once; a random pause that doubles outlasts the burst.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(SAVE_RETRY_BASE_MS * 2 ** (attempt - 1), 1_000)));
+            continue;
+          }
+          void this.reconcile().catch((e: Error) => this.deps.log.error({ err: e }, 'reconcile after a conflict failed'));
+          throw new ConflictError(error.message);
+        }
       }
-      const freshSource = document.catalogs[plugin.configKey]?.sources.find((s) => s.id === sourceId);
-      const before = freshSource ? sourceSnapshot(freshSource) : undefined;
-      const currentDigest = before ? sourceVersion(before) : '';
-      checkPrecondition(sourceId, ctx.precondition, currentDigest);
-      const runtime = this.find(namespace, plugin, sourceId);
-      if ((runtime ? sourceVersion(runtime) : '') !== currentDigest) {
-        void this.reconcile().catch((error: Error) => this.deps.log.error({ err: error }, 'reconcile after a conflict failed'));
-        throw new ConflictError('config was modified externally, retry the operation');
-      }
-      const after = build(before);
-      const afterDigest = after ? sourceVersion(after) : '';
-      if (afterDigest === currentDigest) return { before, after, changed: false };
-      const revisions: RevisionRecord[] = [];
-      if (this.deps.store.keepsRevisions && after && action !== null) {
-        const now = Date.now();
-        const history = await this.deps.store.revisions(namespace, plugin.configKey, sourceId);
-        if (history.length === 0 && before) revisions.push(revisionOf(plugin, before, 'import', ctx.actor, new Date(now - IMPORT_OFFSET_MS)));
-        revisions.push(revisionOf(plugin, after, action, ctx.actor, new Date(now)));
-      }
-      const text = editSourceEntry(fresh?.text ?? '', plugin.configKey, sourceId, after);
-      const limit = this.deps.store.maxDocumentBytes;
-      if (limit !== undefined && Buffer.byteLength(text) > limit) {
-        throw new AppError(422, 'unprocessable_entity', `config document would exceed ${limit} bytes`);
-      }
-      let saved;
-      try {
-        saved = await this.deps.store.save({
-          namespace, expectedVersion: fresh?.version ?? null, text, revisions,
-          ...(ctx.withinTransaction ? { withinTransaction: ctx.withinTransaction } : {}),
-        });
-      } catch (error) {
-        if (!(error instanceof StoreConflictError)) throw error;
-        void this.reconcile().catch((e: Error) => this.deps.log.error({ err: e }, 'reconcile after a conflict failed'));
-        throw new ConflictError(error.message);
-      }
-      this.deps.onConfigChanged?.({ namespace, plugin: plugin.name, sourceId, removed: after === undefined });
-      if (after) this.deps.catalog.putSource(namespace, plugin.name, { ...after, line: 0, problems: [] });
-      else this.deps.catalog.removeSource(namespace, plugin.name, sourceId);
-      // Only a view that was current follows the save; a stale one is left for reconcile to diff.
-      if ((fresh?.version ?? undefined) === this.runtimeVersions.get(namespace) || !fresh) this.runtimeVersions.set(namespace, saved.version);
-      return { before, after, changed: true };
     });
+  }
+
+  private async mutateOnce(
+    ctx: MutationContext,
+    sourceId: string,
+    action: RevisionAction | null,
+    build: (current: SourceSnapshot | undefined) => SourceSnapshot | undefined,
+  ): Promise<MutationOutcome> {
+    const { namespace, plugin } = ctx;
+    const fresh = await this.deps.store.read(namespace);
+    let document: SourcesDocument;
+    try {
+      document = fresh ? parseSourcesDocument(fresh.text, this.deps.documentLabel) : { catalogs: {} };
+    } catch (error) {
+      this.recordStoreError(namespace, (error as Error).message);
+      throw new ServiceUnavailableError('config store document is invalid; fix it before changing sources');
+    }
+    const freshSource = document.catalogs[plugin.configKey]?.sources.find((s) => s.id === sourceId);
+    const before = freshSource ? sourceSnapshot(freshSource) : undefined;
+    const currentDigest = before ? sourceVersion(before) : '';
+    checkPrecondition(sourceId, ctx.precondition, currentDigest);
+    const runtime = this.find(namespace, plugin, sourceId);
+    if ((runtime ? sourceVersion(runtime) : '') !== currentDigest) {
+      void this.reconcile().catch((error: Error) => this.deps.log.error({ err: error }, 'reconcile after a conflict failed'));
+      throw new ConflictError('config was modified externally, retry the operation');
+    }
+    const after = build(before);
+    const afterDigest = after ? sourceVersion(after) : '';
+    if (afterDigest === currentDigest) return { before, after, changed: false };
+    const revisions: RevisionRecord[] = [];
+    if (this.deps.store.keepsRevisions && after && action !== null) {
+      const now = Date.now();
+      const history = await this.deps.store.revisions(namespace, plugin.configKey, sourceId);
+      if (history.length === 0 && before) revisions.push(revisionOf(plugin, before, 'import', ctx.actor, new Date(now - IMPORT_OFFSET_MS)));
+      revisions.push(revisionOf(plugin, after, action, ctx.actor, new Date(now)));
+    }
+    const text = editSourceEntry(fresh?.text ?? '', plugin.configKey, sourceId, after);
+    const limit = this.deps.store.maxDocumentBytes;
+    if (limit !== undefined && Buffer.byteLength(text) > limit) {
+      throw new AppError(422, 'unprocessable_entity', `config document would exceed ${limit} bytes`);
+    }
+    const saved = await this.deps.store.save({
+      namespace, expectedVersion: fresh?.version ?? null, text, revisions,
+      ...(ctx.withinTransaction ? { withinTransaction: ctx.withinTransaction } : {}),
+    });
+    this.deps.onConfigChanged?.({ namespace, plugin: plugin.name, sourceId, removed: after === undefined });
+    if (after) this.deps.catalog.putSource(namespace, plugin.name, { ...after, line: 0, problems: [] });
+    else this.deps.catalog.removeSource(namespace, plugin.name, sourceId);
+    // Only a view that was current follows the save; a stale one is left for reconcile to diff.
+    if ((fresh?.version ?? undefined) === this.runtimeVersions.get(namespace) || !fresh) this.runtimeVersions.set(namespace, saved.version);
+    return { before, after, changed: true };
   }
 
   /** Drops managed content no longer referenced by the live configuration or a retained revision (spec 04 §7). */

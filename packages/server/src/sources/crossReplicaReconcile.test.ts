@@ -94,6 +94,29 @@ describe('configuration changes across replicas', { skip: process.env.CATALOG_TE
     assert.equal((events.events ?? events.items ?? []).filter((e: Json) => e.eventType === 'config.external_change').length, 0);
   });
 
+  test('concurrent applies of different sources on both replicas all succeed: conflicts are per source', async () => {
+    const [a, b] = servers;
+    const ids = Array.from({ length: 16 }, (_, i) => `parallel-${i}`);
+    const responses = await Promise.all(ids.map((id, i) => (i % 2 === 0 ? a : b).inject({
+      method: 'POST', url: `${M}/apply-source`, headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ id, name: id, type: 'yaml', properties: { content: partsYaml(1, id) }, refreshAfterApply: false }),
+    })));
+    assert.deepEqual(responses.map((r) => r.statusCode), ids.map(() => 200), responses.map((r) => r.body).join('\n'));
+    for (const server of servers) {
+      assert.ok(await waitFor(async () => {
+        const listed = new Set((json(await server.inject(`${M}/sources`)).sources as Json[]).map((s) => s.id as string));
+        return ids.every((id) => listed.has(id));
+      }, 5_000), 'every applied source is in the stored document');
+    }
+    // The same source applied from both replicas at once with the same precondition: one wins, the other is a 409.
+    const source = (json(await a.inject(`${M}/sources`)).sources as Json[]).find((s) => s.id === 'parallel-0')!;
+    const contested = await Promise.all([a, b].map((server, i) => server.inject({
+      method: 'POST', url: `${M}/apply-source`, headers: { 'content-type': 'application/json', 'if-match': `"${source.version as string}"` },
+      payload: JSON.stringify({ id: 'parallel-0', name: `renamed by ${i}`, type: 'yaml', properties: { content: partsYaml(1, 'parallel-0') }, refreshAfterApply: false }),
+    })));
+    assert.deepEqual(contested.map((r) => r.statusCode).sort(), [200, 409], contested.map((r) => r.body).join('\n'));
+  });
+
   test('a delete the other replica\'s own reconcile sees before the announcement is not an external change; one never announced is', async () => {
     // Replica 2 reconciles every second; replica 1's announcements go out only when the test releases them.
     const own = await createPostgresTestDatabase();

@@ -7,6 +7,7 @@ import { describeEachDatabase } from '../testing/databases.js';
 import { startFakeKube, type FakeKube } from '@catalog/fake-kube';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 import { INDEX_ANNOTATION, SNAPSHOT_ANNOTATION_PREFIX } from './config-stores/K8sConfigStore.js';
+import { SAVE_ATTEMPTS } from './SourceManager.js';
 
 const M = '/api/mcp_catalog/v1alpha1/management';
 const LIST = '/api/mcp_catalog/v1alpha1/mcpservers?pageSize=100';
@@ -173,13 +174,19 @@ describeEachDatabase('source management, k8s store', (kind) => {
     const winner = racing.find((r) => r.status === 200)!;
     assert.ok(sourceNames().includes(`mcp-more:${String(winner.body.name)}`));
 
-    // Two replicas (or a replica and kubectl) racing on the ConfigMap itself: the loser's UPDATE gets 409.
-    kube.setFault({ method: 'PUT', pathPrefix: CONFIGMAP_PATH, status: 409, times: 1 });
+    // Two replicas (or a replica and kubectl) racing on the ConfigMap itself: the loser's UPDATE gets
+    // 409 and the server starts over from a fresh read, so a race lost to a write of anything else succeeds.
+    kube.setFault({ method: 'PUT', pathPrefix: CONFIGMAP_PATH, status: 409, times: 2 });
+    const retried = await c.apply({ id: 'mcp-more', name: 'Won on retry', type: 'yaml' });
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    assert.ok(sourceNames().includes('mcp-more:Won on retry'));
+    // A ConfigMap that changes under every attempt answers 409 in the end, and nothing changed.
+    kube.setFault({ method: 'PUT', pathPrefix: CONFIGMAP_PATH, status: 409, times: SAVE_ATTEMPTS });
     const lost = await c.apply({ id: 'mcp-more', name: 'Lost race', type: 'yaml' });
     assert.equal(lost.status, 409);
     assert.equal(lost.body.message, 'config was modified externally, retry the operation');
-    assert.ok(sourceNames().includes(`mcp-more:${String(winner.body.name)}`));
-    assert.equal((await c.source('mcp-more'))!.name, winner.body.name);
+    assert.ok(sourceNames().includes('mcp-more:Won on retry'));
+    assert.equal((await c.source('mcp-more'))!.name, 'Won on retry');
   });
 
   test('an edit of the ConfigMap is reconciled: new name, external revision, config.external_change event (criterion 29)', async () => {
