@@ -243,6 +243,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (hold) hold(() => void publish());
       else void publish();
     },
+    leadership,
     // Only PostgreSQL carries announcements between replicas.
     announcementGraceMs: config.database.type === 'pglite' ? 0 : ANNOUNCEMENT_GRACE_MS,
     onExternalChange: ({ namespace, plugin, sourceId, revision }) => audit.writeSystemEvent({
@@ -340,7 +341,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (lifecycle.initialLoad.complete && !lifecycle.shuttingDown) sources.reconcile().catch((error: Error) => logger.error({ err: error }, 'config reconcile failed'));
     });
     elector = createLeaderElector(config, { leaseClient, database, log: logger });
-    elector.onChange((leading) => metrics.setLeader(leading));
+    elector.onChange((leading) => {
+      metrics.setLeader(leading);
+      if (leading) sources.convergeFollowedChanges().catch((error: Error) => logger.error({ err: error }, 'converging reconciled changes failed'));
+    });
     metrics.setLeader(elector.runsSingletonTasks() && elector !== NO_LEADER_ELECTION);
     if (!lifecycle.shuttingDown) elector.start();
 
@@ -424,7 +428,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     maintenance.start();
     const namespaces = catalog.namespaces();
-    scheduler = new SourceScheduler({ registry, catalog, refreshes, baseDir: fetchContext.baseDir, log: logger });
+    scheduler = new SourceScheduler({ registry, catalog, refreshes, baseDir: fetchContext.baseDir, leadership, log: logger });
     await scheduler.snapshot();
     lifecycle.startInitialLoad(refresher.countRefreshable(namespaces));
     loadTimer = setTimeout(() => {

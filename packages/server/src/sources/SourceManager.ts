@@ -5,6 +5,7 @@ import { parseSourcesDocument, type SourceConfig, type SourcesDocument } from '.
 import type { Database } from '../db/schema.js';
 import { AppError, BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../errors.js';
 import type { PluginRegistry, RegisteredPlugin } from '../framework/PluginRegistry.js';
+import type { Leadership } from '../ha/Leadership.js';
 import { resolveInsideDataRoots } from '../providers/dataRoots.js';
 import { readFile } from 'node:fs/promises';
 import { StoreConflictError, StoreUnavailableError, type ConfigStore, type RevisionAction, type RevisionRecord } from './config-stores/ConfigStore.js';
@@ -36,6 +37,11 @@ export interface SourceManagerDeps {
   /** Label of the documents in error messages (the `--sources` path). */
   documentLabel: string;
   onExternalChange?: ExternalChangeListener;
+  /**
+   * Whether this replica runs reconcile writes (04 §8.8 step 2: revisions, refreshes, entity
+   * removal, external-change events): the leader with leader election on, every replica without.
+   */
+  leadership: Leadership;
   /** Called once a configuration write of `namespace` has been stored (other replicas reconcile at once, 05 §7.1). */
   onConfigChanged?: (change: ApiConfigChange) => void;
   /**
@@ -105,6 +111,9 @@ export class SourceManager {
   private reconciling: Promise<void> | undefined;
   /** Removals other replicas announced, by `namespace/plugin/sourceId`, with when the announcement arrived. */
   private readonly announcedRemovals = new Map<string, number>();
+  /** Sources whose change this replica reconciled while following, by `namespace/plugin/sourceId`: converged should it lead. */
+  private readonly followedChanges = new Map<string, { namespace: string; plugin: RegisteredPlugin; sourceId: string }>();
+  private converging: Promise<void> | undefined;
 
   constructor(private readonly deps: SourceManagerDeps) {}
 
@@ -301,6 +310,34 @@ export class SourceManager {
       }
       for (const effect of effects) await effect();
     }
+    await this.convergeFollowedChanges();
+  }
+
+  /**
+   * Once this replica leads, brings the entities of every source it saw change while following in
+   * line with the runtime view: a leader that failed before acting on a change leaves it to the
+   * next one. Refreshing a source the old leader already refreshed is cheap (digest check), and
+   * removing entities twice removes nothing.
+   */
+  convergeFollowedChanges(): Promise<void> {
+    if (this.followedChanges.size === 0 || !this.deps.leadership.runsSingletonTasks()) return Promise.resolve();
+    this.converging ??= (async () => {
+      const followed = [...this.followedChanges];
+      this.followedChanges.clear();
+      for (const [key, { namespace, plugin, sourceId }] of followed) {
+        const source = this.find(namespace, plugin, sourceId);
+        try {
+          if (source?.enabled) await this.refresh({ namespace, plugin }, sourceId);
+          else await this.removeEntities({ namespace, plugin }, sourceId, source ? 'disable' : 'delete');
+        } catch (error) {
+          this.followedChanges.set(key, { namespace, plugin, sourceId });
+          this.deps.log.error({ namespace, plugin: plugin.name, sourceId, err: error }, 'converging a reconciled change failed');
+        }
+      }
+    })().finally(() => {
+      this.converging = undefined;
+    });
+    return this.converging;
   }
 
   private async reconcileNamespace(namespace: string): Promise<(() => Promise<void>)[]> {
@@ -320,6 +357,7 @@ export class SourceManager {
       return [];
     }
     this.storeErrors.delete(namespace);
+    const writer = this.deps.leadership.runsSingletonTasks();
     const now = Date.now();
     const revisions: RevisionRecord[] = [];
     const changes: { plugin: RegisteredPlugin; sourceId: string; after?: SourceConfig; before?: SourceConfig; viaApi: boolean }[] = [];
@@ -330,7 +368,7 @@ export class SourceManager {
         const previous = before.get(id);
         const next = after.get(id);
         if (previous && next && sourceVersion(previous) === sourceVersion(next)) continue;
-        const history = next && this.deps.store.keepsRevisions && id !== '' ? await this.deps.store.revisions(namespace, plugin.configKey, id) : undefined;
+        const history = writer && next && this.deps.store.keepsRevisions && id !== '' ? await this.deps.store.revisions(namespace, plugin.configKey, id) : undefined;
         // A write made through the API of another replica already recorded its revision and audit event.
         const viaApi = next === undefined
           ? this.takeAnnouncedRemoval({ namespace, plugin: plugin.name, sourceId: id })
@@ -356,6 +394,10 @@ export class SourceManager {
     this.deps.log.info({ namespace, changed: changes.map((c) => `${c.plugin.name}/${c.sourceId}`) }, 'configuration changed outside the API; reconciled');
     return changes.map((change) => async () => {
       const ctx = { namespace, plugin: change.plugin };
+      if (!writer) {
+        this.followChange(ctx, change.sourceId, change.after);
+        return;
+      }
       if (change.after?.enabled) await this.refresh(ctx, change.sourceId);
       else await this.removeEntities(ctx, change.sourceId, change.after ? 'disable' : 'delete');
       if (change.viaApi) return;
@@ -364,6 +406,16 @@ export class SourceManager {
         namespace, plugin: change.plugin.name, sourceId: change.sourceId, revision: change.after ? sourceVersion(change.after) : null,
       });
     });
+  }
+
+  /**
+   * A follower leaves the writes to the leader (04 §8.8), but stops its own running refreshes of a
+   * source that no longer loads, which would write after the leader removed its entities.
+   */
+  private followChange(ctx: { namespace: string; plugin: RegisteredPlugin }, sourceId: string, after: SourceConfig | undefined): void {
+    const key = { namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId };
+    if (!after?.enabled) this.deps.refreshes.withdraw(after ? 'source disabled' : 'source deleted', key);
+    this.followedChanges.set(sourceKey(key), { ...ctx, sourceId });
   }
 
   /**
@@ -376,12 +428,12 @@ export class SourceManager {
     for (const [key, at] of this.announcedRemovals) {
       if (now - at > ANNOUNCEMENT_MEMORY_MS) this.announcedRemovals.delete(key);
     }
-    this.announcedRemovals.set(removalKey(change), now);
+    this.announcedRemovals.set(sourceKey(change), now);
   }
 
   private takeAnnouncedRemoval(key: { namespace: string; plugin: string; sourceId: string }): boolean {
-    const at = this.announcedRemovals.get(removalKey(key));
-    this.announcedRemovals.delete(removalKey(key));
+    const at = this.announcedRemovals.get(sourceKey(key));
+    this.announcedRemovals.delete(sourceKey(key));
     return at !== undefined && Date.now() - at <= ANNOUNCEMENT_MEMORY_MS;
   }
 
@@ -570,6 +622,6 @@ export function validationFailed(result: DetailedValidationResult): AppError {
   return new AppError(422, 'unprocessable_entity', `source validation failed: ${result.errors[0]?.message ?? 'invalid source'}`, { ...result });
 }
 
-function removalKey(key: { namespace: string; plugin: string; sourceId: string }): string {
+function sourceKey(key: { namespace: string; plugin: string; sourceId: string }): string {
   return `${key.namespace}/${key.plugin}/${key.sourceId}`;
 }

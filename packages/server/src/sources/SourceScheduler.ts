@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { BaseLogger } from 'pino';
 import type { SourceConfig } from '../config/sourcesDocument.js';
 import type { PluginRegistry } from '../framework/PluginRegistry.js';
+import type { Leadership } from '../ha/Leadership.js';
 import { parseDurationSeconds } from '../providers/sourceProperties.js';
 import type { SourceCatalog } from './SourceCatalog.js';
 import type { RefreshService } from './RefreshService.js';
@@ -21,7 +22,9 @@ const SYNC_SECONDS: Record<string, { fallback: number; min: number }> = {
  * sources are synced once `syncInterval` (default 1h, at least 10s) has passed since they were last
  * seen or synced, unless pinned to a `revision`; `hf` sources likewise (default 24h, at least 1s). Each tick reads the current runtime view, so sources
  * added, changed, disabled or removed by the API or by reconcile are followed without restarting
- * anything. Refreshes of one source never overlap.
+ * anything. Refreshes of one source never overlap. With leader election on, only the leader refreshes
+ * (04 §8.8, 05 §7.3); a follower keeps its file stamps current, and once it leads, sources whose
+ * sync is overdue are synced on its first tick.
  */
 export class SourceScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -37,6 +40,7 @@ export class SourceScheduler {
       catalog: SourceCatalog;
       refreshes: RefreshService;
       baseDir: string;
+      leadership: Leadership;
       log: BaseLogger;
     },
   ) {}
@@ -91,6 +95,7 @@ export class SourceScheduler {
         else if (now - last >= seconds * 1000) due.push({ ...entry, reason: 'sync interval elapsed' });
       }
     }
+    if (!this.deps.leadership.runsSingletonTasks()) return;
     await Promise.all(due.map(({ namespace, plugin, source, reason }) => this.refresh(namespace, plugin, source, reason)));
   }
 

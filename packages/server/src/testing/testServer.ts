@@ -30,6 +30,8 @@ export interface TestServerOptions {
   plugins?: PluginDeclaration[];
   /** Test seams of the server (scripted authorizer, failing audit insert). */
   overrides?: StartOptions['overrides'];
+  /** Whether the server runs the singleton tasks and reconcile writes; its elector decides by default. */
+  leadership?: StartOptions['leadership'];
   /** Writes into the migrated database before the server starts (PGlite then lives in a temp dir). */
   prepare?: (db: Kysely<Database>) => Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       version: SERVER_VERSION,
       logStream,
       overrides: { ingest: sharedIngestPool(), ...options.overrides },
+      ...(options.leadership ? { leadership: options.leadership } : {}),
     });
     await server.started;
     await server.initialLoad;
