@@ -172,6 +172,10 @@ export class JobWorkerPool {
     await this.deps.syncConfiguration(job.namespace);
     const onPhase = async (phase: string) => {
       progress.phase = phase;
+      // The configuration may have changed while the source was fetched (an apply whose refresh
+      // request reused this running job): the refresher starts over when it did, and it learns of
+      // a change made on another replica from this sync, not only from that replica's notification.
+      if (phase === 'writing') await this.deps.syncConfiguration(job.namespace);
       await beat();
     };
     const options: RefreshOptions = {

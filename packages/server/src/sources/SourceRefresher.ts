@@ -66,6 +66,16 @@ export class RefreshAborted extends Error {
  */
 class SourceWithdrawn extends Error {}
 
+/** The source's configuration changed while its refresh ran with the previous one: refresh again. */
+class ConfigChanged extends Error {
+  constructor(readonly current: SourceConfig) {
+    super('source configuration changed during the refresh');
+  }
+}
+
+/** Refreshes one source tries before it commits what it has, although the configuration keeps changing. */
+const CONFIG_ATTEMPTS = 3;
+
 export interface RefreshSettings {
   maxBytes: number;
   maxItemsPerSource: number;
@@ -104,7 +114,32 @@ export class SourceRefresher {
     },
   ) {}
 
+  /**
+   * Refreshes one source with `source` as its configuration. A refresh that finds, under the source's
+   * lock and before it commits, that the runtime view now holds another configuration of the source
+   * (an apply landed meanwhile, perhaps on another replica) starts over with that one: committed
+   * last, it would otherwise replace the newer configuration's data with the older's. This happens
+   * when an apply's refresh request reuses a job that was already running (05 §5.3).
+   */
   async refresh(namespace: string, plugin: RegisteredPlugin, source: SourceConfig, options: RefreshOptions = {}): Promise<RefreshOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.refreshOnce(namespace, plugin, source, options, attempt < CONFIG_ATTEMPTS);
+      } catch (error) {
+        if (!(error instanceof ConfigChanged)) throw error;
+        this.deps.log.info({ namespace, plugin: plugin.name, sourceId: source.id }, 'source configuration changed during its refresh; refreshing again');
+        source = error.current;
+      }
+    }
+  }
+
+  private async refreshOnce(
+    namespace: string,
+    plugin: RegisteredPlugin,
+    source: SourceConfig,
+    options: RefreshOptions,
+    restartOnConfigChange: boolean,
+  ): Promise<RefreshOutcome> {
     const started = process.hrtime.bigint();
     const key = { namespace, plugin: plugin.name, sourceId: source.id };
     const configDigest = dataConfigDigest(source);
@@ -183,13 +218,15 @@ export class SourceRefresher {
           outcome, contentDigest, configDigest, success: true, providerState: fetched.state ?? null,
         });
         checkAborted();
+        const current = this.deps.catalog.sources(namespace, plugin.name).find((s) => s.id === source.id);
+        if (restartOnConfigChange && current && dataConfigDigest(current) !== configDigest) throw new ConfigChanged(current);
         await options.beforeCommit?.(trx, outcome);
       });
       if (outcome.added + outcome.updated + outcome.removed >= ANALYZE_AFTER_ROWS) await this.analyze();
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
       return finish();
     } catch (error) {
-      if (error instanceof RefreshAborted) throw error;
+      if (error instanceof RefreshAborted || error instanceof ConfigChanged) throw error;
       outcome.status = 'error';
       if (error instanceof SourceWithdrawn) {
         outcome.error = error.message;

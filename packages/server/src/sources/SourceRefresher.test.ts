@@ -46,7 +46,7 @@ function refresher(timeoutSeconds: number, seams: { provider?: Provider; ingest?
     metrics: createMetrics(), versions: new DataVersions(), log: pino({ level: 'silent' }),
     ingest: seams.ingest ?? new IngestWorkerPool({ moduleOf: () => undefined }),
   });
-  return { instance, plugin: registry.list()[0], source: catalog.sources('default', 'things')[0] };
+  return { instance, catalog, plugin: registry.list()[0], source: catalog.sources('default', 'things')[0] };
 }
 
 const answering: Provider = {
@@ -150,4 +150,31 @@ test('an aborted job stops its ingest: the pool\'s signal aborts with the job\'s
   assert.equal(given[0].aborted, true);
   assert.deepEqual(phases, ['fetching', 'parsing']);
   assert.deepEqual(await statusRows(), before, 'no refresh result was recorded');
+});
+
+test('a refresh whose source was re-applied while it ran starts over with the new configuration instead of committing the old', async () => {
+  // The provider serves what the source's configuration names, like a file path would.
+  const byPath: Provider = {
+    type: 'yaml',
+    fetch: async ({ source }) => {
+      const path = String(source.properties.path);
+      return { documents: [{ file: path, text: `things:\n  - name: from-${path.replace('.yaml', '')}\n`, digest: path, provenance: {} }] };
+    },
+  };
+  const { instance, catalog, plugin, source } = refresher(60, { provider: byPath });
+  const phases: string[] = [];
+  const outcome = await instance.refresh('default', plugin, source, {
+    onPhase: (phase) => {
+      phases.push(phase);
+      // The apply of a new configuration lands while the refresh of the old one is about to write.
+      if (phases.length === 3) catalog.setNamespace('default', parseSourcesDocument('catalogs:\n  things:\n    sources:\n      - {id: s, name: S, type: yaml, properties: {path: y.yaml}}\n', 'sources.yaml'));
+    },
+  });
+  assert.equal(outcome.status, 'success');
+  assert.deepEqual(phases, ['fetching', 'parsing', 'writing', 'fetching', 'parsing', 'writing']);
+  assert.deepEqual(await entityNames(), ['from-y'], 'the newer configuration\'s data, not the older\'s');
+  const [status] = await statusRows();
+  assert.equal(status.last_refresh_status, 'success');
+  await database.db.deleteFrom('catalog_entities').where('plugin', '=', 'things').execute();
+  await database.db.deleteFrom('catalog_refresh_status').where('plugin', '=', 'things').execute();
 });
