@@ -218,9 +218,11 @@ export class SourceRefresher {
           outcome, contentDigest, configDigest, success: true, providerState: fetched.state ?? null,
         });
         checkAborted();
+        await options.beforeCommit?.(trx, outcome);
+        // After beforeCommit, which locks a job's row: a request that would reuse this job waits for
+        // the commit and then gets a new job, so a change it carries is either seen here or refreshed anew.
         const current = this.deps.catalog.sources(namespace, plugin.name).find((s) => s.id === source.id);
         if (restartOnConfigChange && current && dataConfigDigest(current) !== configDigest) throw new ConfigChanged(current);
-        await options.beforeCommit?.(trx, outcome);
       });
       if (outcome.added + outcome.updated + outcome.removed >= ANALYZE_AFTER_ROWS) await this.analyze();
       this.deps.metrics.setSourceEntities(key, outcome.entityCount);
