@@ -49,6 +49,18 @@ function refresher(timeoutSeconds: number, seams: { provider?: Provider; ingest?
   return { instance, catalog, plugin: registry.list()[0], source: catalog.sources('default', 'things')[0] };
 }
 
+/** An ingest that ends only when stopped, like a very large source; `given` holds the signals it got. */
+function endlessIngestPool(): { given: AbortSignal[]; pool: IngestWorkerPool } {
+  const given: AbortSignal[] = [];
+  const pool = {
+    ingest: (_plugin: unknown, _input: unknown, signal: AbortSignal) => {
+      given.push(signal);
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('ingest aborted')), { once: true }));
+    },
+  } as unknown as IngestWorkerPool;
+  return { given, pool };
+}
+
 const answering: Provider = {
   type: 'yaml',
   fetch: async () => ({ documents: [{ file: 'x.yaml', text: 'things:\n  - name: a\n  - name: b\n', digest: 'd1', provenance: {} }] }),
@@ -77,14 +89,7 @@ test('withdraw stops the fetch of the named source: its refresh fails with the r
 });
 
 test('withdraw stops a running ingest, and a refresh withdrawn while it writes rolls back', async () => {
-  // An ingest that ends only when stopped, like a very large source.
-  const given: AbortSignal[] = [];
-  const endlessIngest = {
-    ingest: (_plugin: unknown, _input: unknown, signal: AbortSignal) => {
-      given.push(signal);
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('ingest aborted')), { once: true }));
-    },
-  } as unknown as IngestWorkerPool;
+  const { given, pool: endlessIngest } = endlessIngestPool();
   const ingesting = refresher(60, { provider: answering, ingest: endlessIngest });
   const running = ingesting.instance.refresh('default', ingesting.plugin, ingesting.source);
   while (given.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -130,14 +135,7 @@ test('the refresh timeout aborts the provider signal', async () => {
 });
 
 test('an aborted job stops its ingest: the pool\'s signal aborts with the job\'s, the refresh ends aborted and records nothing', async () => {
-  const given: AbortSignal[] = [];
-  // A worker that never finishes unless stopped, like a very large source.
-  const endlessIngest = {
-    ingest: (_plugin: unknown, _input: unknown, signal: AbortSignal) => {
-      given.push(signal);
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('ingest aborted')), { once: true }));
-    },
-  } as unknown as IngestWorkerPool;
+  const { given, pool: endlessIngest } = endlessIngestPool();
   const { instance, plugin, source } = refresher(60, { provider: answering, ingest: endlessIngest });
   const before = await statusRows();
   const job = new AbortController();
