@@ -204,8 +204,7 @@ export class SourceManager {
       if (!current) throw sourceNotFound(sourceId);
       return { ...current, enabled };
     });
-    if (enabled) outcome.refresh = await this.refresh(ctx, sourceId);
-    else await this.removeEntities(ctx, sourceId, 'disable');
+    outcome.refresh = await this.settleEntities(ctx, sourceId, { enabled });
     return outcome;
   }
 
@@ -259,8 +258,7 @@ export class SourceManager {
     const snapshot = sourceSnapshot(target.snapshot);
     const outcome = await this.mutate(ctx, sourceId, 'rollback', () => snapshot);
     if (outcome.changed) await this.collectContents(ctx, sourceId);
-    if (snapshot.enabled) outcome.refresh = await this.refresh(ctx, sourceId);
-    else await this.removeEntities(ctx, sourceId, 'disable');
+    outcome.refresh = await this.settleEntities(ctx, sourceId, snapshot);
     return { ...outcome, after: snapshot };
   }
 
@@ -325,10 +323,8 @@ export class SourceManager {
       const followed = [...this.followedChanges];
       this.followedChanges.clear();
       for (const [key, { namespace, plugin, sourceId }] of followed) {
-        const source = this.find(namespace, plugin, sourceId);
         try {
-          if (source?.enabled) await this.refresh({ namespace, plugin }, sourceId);
-          else await this.removeEntities({ namespace, plugin }, sourceId, source ? 'disable' : 'delete');
+          await this.settleEntities({ namespace, plugin }, sourceId, this.find(namespace, plugin, sourceId));
         } catch (error) {
           this.followedChanges.set(key, { namespace, plugin, sourceId });
           this.deps.log.error({ namespace, plugin: plugin.name, sourceId, err: error }, 'converging a reconciled change failed');
@@ -398,8 +394,7 @@ export class SourceManager {
         this.followChange(ctx, change.sourceId, change.after);
         return;
       }
-      if (change.after?.enabled) await this.refresh(ctx, change.sourceId);
-      else await this.removeEntities(ctx, change.sourceId, change.after ? 'disable' : 'delete');
+      await this.settleEntities(ctx, change.sourceId, change.after);
       if (change.viaApi) return;
       if (!change.after && (await this.announcedWithinGrace({ namespace, plugin: change.plugin.name, sourceId: change.sourceId }))) return;
       await this.deps.onExternalChange?.({
@@ -539,6 +534,20 @@ export class SourceManager {
       [live?.properties.managedContent, ...history.map((r) => r.snapshot.properties.managedContent)].filter((v): v is string => typeof v === 'string'),
     );
     await this.deps.contents.retainOnly({ namespace: ctx.namespace, plugin: ctx.plugin.name, sourceId }, referenced);
+  }
+
+  /**
+   * Brings a source's entities in line with its configuration: an enabled source is refreshed, a
+   * disabled one loses its entities, a removed one (`undefined`) its entities and refresh status.
+   */
+  private async settleEntities(
+    ctx: { namespace: string; plugin: RegisteredPlugin },
+    sourceId: string,
+    source: { enabled: boolean } | undefined,
+  ): Promise<RefreshOutcome | undefined> {
+    if (source?.enabled) return this.refresh(ctx, sourceId);
+    await this.removeEntities(ctx, sourceId, source ? 'disable' : 'delete');
+    return undefined;
   }
 
   /** The refresher bumps the plugin's data version, which invalidates its caches. */
